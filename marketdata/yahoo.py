@@ -1,0 +1,130 @@
+"""The yfinance adapter: daily history and analyst upgrades/downgrades, normalised to our schemas."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from marketdata.actions import normalize_actions
+from marketdata.sources import RateLimited, SourceError
+
+ACTION_CODES: dict[str, str] = {"up": "upgrade", "down": "downgrade", "init": "initiate"}
+
+
+def _yf():  # imported lazily: yfinance costs ~0.5 s to import and offline use never needs it
+    import yfinance as yf
+
+    yf.config.debug.hide_exceptions = False
+    return yf
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
+
+
+class YahooSource:
+    """Live data from Yahoo Finance through yfinance.
+
+    Bars come from ``Ticker.history`` (one symbol, so single-level columns: the equivalent of
+    ``download(..., multi_level_index=False)``, but it raises instead of swallowing errors) with
+    ``auto_adjust=False`` (split-adjusted OHLC, not dividend-adjusted, like the bundled snapshot;
+    ``Adj Close`` is ignored), ``actions=False``, ``raise_errors=True`` and the whole history
+    (``period="max"``) when no start date is given. ``yf.config.debug.hide_exceptions`` is False.
+    """
+
+    name = "yfinance"
+
+    def __init__(self, session: object | None = None) -> None:
+        self.session = session
+
+    def history(self, symbol: str, start: date | None, timeout: float) -> pd.DataFrame:
+        yf = _yf()
+        kwargs: dict[str, object] = {
+            "interval": "1d",
+            "auto_adjust": False,
+            "actions": False,
+            "timeout": timeout,
+            "raise_errors": True,
+        }
+        if start is None:
+            kwargs["period"] = "max"
+        else:
+            kwargs["start"] = start.isoformat()
+        try:
+            frame = self._ticker(yf, symbol).history(**kwargs)
+        except Exception as exc:  # noqa: BLE001 - every failure of the library is a source failure
+            raise self._wrap(exc) from exc
+        if frame is None or frame.empty:
+            raise SourceError(f"yfinance returned no rows for {symbol}")
+        if isinstance(frame.columns, pd.MultiIndex):
+            frame.columns = frame.columns.get_level_values(0)
+        frame = frame.rename(columns=lambda c: str(c).strip().lower())
+        missing = [c for c in ("open", "high", "low", "close", "volume") if c not in frame.columns]
+        if missing:
+            raise SourceError(f"yfinance answer for {symbol} lacks column(s) {', '.join(missing)}")
+        return frame[["open", "high", "low", "close", "volume"]]
+
+    def _ticker(self, yf, symbol: str):  # noqa: ANN001, ANN202 - yfinance is untyped
+        return yf.Ticker(symbol, session=self.session) if self.session is not None else yf.Ticker(symbol)
+
+    def analyst_actions(self, symbol: str, timeout: float) -> pd.DataFrame:
+        yf = _yf()
+        try:
+            raw = self._ticker(yf, symbol).upgrades_downgrades
+        except Exception as exc:  # noqa: BLE001 - yfinance raises when a symbol has no actions
+            raise self._wrap(exc) from exc
+        if raw is None or len(raw) == 0:
+            raise SourceError(f"yfinance has no analyst actions for {symbol}")
+        return normalize_upgrades_downgrades(raw, symbol)
+
+    @staticmethod
+    def _wrap(exc: BaseException) -> SourceError:
+        if type(exc).__name__ == "YFRateLimitError" or "429" in str(exc) or "Too Many Requests" in str(exc):
+            return RateLimited(f"yfinance rate limit: {_describe(exc)}")
+        return SourceError(f"yfinance failed: {_describe(exc)}")
+
+
+def normalize_upgrades_downgrades(raw: pd.DataFrame, symbol: str) -> pd.DataFrame:
+    """Return yfinance's ``upgrades_downgrades`` frame as an actions frame (source ``yfinance``).
+
+    yfinance gives a ``GradeDate`` index and columns Firm, ToGrade, FromGrade, Action (up, down, main,
+    init, reit), priceTargetAction, currentPriceTarget and priorPriceTarget. A prior target of 0 means
+    none. ``up``/``down``/``init`` map to upgrade/downgrade/initiate; otherwise the target move decides
+    raise_target/lower_target, and maintain when neither changed.
+    """
+    df = raw.reset_index()
+    date_col = "GradeDate" if "GradeDate" in df.columns else df.columns[0]
+    rows = []
+    for r in df.to_dict("records"):
+        code = str(r.get("Action") or "").strip().lower()
+        prior = pd.to_numeric(r.get("priorPriceTarget"), errors="coerce")
+        current = pd.to_numeric(r.get("currentPriceTarget"), errors="coerce")
+        prior = None if pd.isna(prior) or prior == 0 else float(prior)
+        current = None if pd.isna(current) or current == 0 else float(current)
+        action = ACTION_CODES.get(code)
+        if action is None:
+            if prior is not None and current is not None and current > prior:
+                action = "raise_target"
+            elif prior is not None and current is not None and current < prior:
+                action = "lower_target"
+            else:
+                action = "maintain"
+        stamp = pd.Timestamp(r[date_col])
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("America/New_York").tz_localize(None)
+        rows.append({
+            "date": stamp.normalize(),
+            "ticker": symbol,
+            "firm": str(r.get("Firm") or "").strip(),
+            "action": action,
+            "rating_from": str(r.get("FromGrade") or "").strip(),
+            "rating_to": str(r.get("ToGrade") or "").strip(),
+            "target_from": prior,
+            "target_to": current,
+            "note": str(r.get("priceTargetAction") or "").strip(),
+        })
+    frame = pd.DataFrame(rows)
+    frame = frame[frame["firm"] != ""] if len(frame) else frame
+    return normalize_actions(frame, source="yfinance")
