@@ -20,7 +20,9 @@ COLUMNS: tuple[str, ...] = (
     "date", "ticker", "company", "firm", "analysts", "action", "rating_from", "rating_to",
     "target_from", "target_to", "target_horizon", "note", "source",
 )
-TEXT_COLUMNS: tuple[str, ...] = ("ticker", "company", "firm", "analysts", "action", "rating_from", "rating_to", "note", "source")
+TEXT_COLUMNS: tuple[str, ...] = (
+    "ticker", "company", "firm", "analysts", "action", "rating_from", "rating_to", "note", "source",
+)
 
 
 class InvalidActionRow(ValueError):
@@ -79,7 +81,7 @@ def normalize_actions(frame: pd.DataFrame, source: str | None = None) -> pd.Data
     df["target_horizon"] = horizons
     df["target_from"] = targets["target_from"].astype("float64")
     df["target_to"] = targets["target_to"].astype("float64")
-    return df.sort_values(["date", "ticker", "firm"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+    return _newest_first(df)
 
 
 def merge_actions(*frames: pd.DataFrame) -> pd.DataFrame:
@@ -94,4 +96,9 @@ def merge_actions(*frames: pd.DataFrame) -> pd.DataFrame:
     allrows = pd.concat(parts, ignore_index=True)
     key = allrows["date"].dt.strftime("%Y-%m-%d") + "|" + allrows["ticker"] + "|" + allrows["firm"].map(firm_key)
     merged = allrows[~key.duplicated(keep="first")]
-    return merged.sort_values(["date", "ticker", "firm"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+    return _newest_first(merged)
+
+
+def _newest_first(frame: pd.DataFrame) -> pd.DataFrame:
+    ordered = frame.sort_values(["date", "ticker", "firm"], ascending=[False, True, True], kind="stable")
+    return ordered.reset_index(drop=True)

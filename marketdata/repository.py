@@ -9,7 +9,7 @@ the last known one, and only appends. Any failure leaves stored data as it was a
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -136,7 +136,9 @@ class Repository:
             stored = self.store.bars(symbol)
         except StoreError as exc:
             stored = empty_bars()
-            notices.append(f"The local store could not be read ({exc}); showing the bundled snapshot. The file was left untouched.")
+            notices.append(
+                f"The local store could not be read ({exc}); showing the bundled snapshot. The file was left untouched."
+            )
         if not stored.empty:
             stored = stored[~stored.index.isin(bundled.index)]
             if not stored.empty:
@@ -149,21 +151,23 @@ class Repository:
                 fetched_at = last_ok.finished_at
         except StoreError:
             pass
-        notices.extend(self._live_notice(symbol, outcome, bars))
-        return LoadResult(symbol, bars, tuple(sources), tuple(notices), outcome, fetched_at)
+        result = LoadResult(symbol, bars, tuple(sources), tuple(notices), None, fetched_at)
+        return self.with_refresh(result, outcome) if outcome is not None else result
 
-    def _live_notice(self, symbol: str, outcome: RefreshOutcome | None, bars: pd.DataFrame) -> list[str]:
-        last = bars.index[-1].date().isoformat() if not bars.empty else None
+    @staticmethod
+    def with_refresh(result: LoadResult, outcome: RefreshOutcome) -> LoadResult:
+        """Return ``result`` with ``outcome`` attached and, when live data could not be had, a notice saying so."""
+        last = result.last_bar.isoformat() if result.last_bar else None
         held = f"showing stored data to {last}" if last else "no stored data"
-        if outcome is None:
-            return []
+        notice = ""
         if outcome.outcome == "offline":
-            return [f"Offline mode: live data is off; {held}."]
-        if outcome.outcome in ("error", "empty"):
-            return [f"Live data could not be had ({outcome.message}); {held}."]
-        if outcome.outcome == "skipped" and outcome.message:
-            return [f"Live data unavailable ({outcome.message}); {held}."]
-        return []
+            notice = f"Offline mode: live data is off; {held}."
+        elif outcome.outcome in ("error", "empty"):
+            notice = f"Live data could not be had ({outcome.message}); {held}."
+        elif outcome.outcome == "skipped" and outcome.message:
+            notice = f"Live data unavailable ({outcome.message}); {held}."
+        notices = (*result.notices, notice) if notice else result.notices
+        return replace(result, notices=notices, refresh=outcome)
 
     def refresh(self, symbol: str, force: bool = False) -> RefreshOutcome:
         """Try to append new bars (and analyst actions) for ``symbol`` from the live source.
@@ -215,7 +219,7 @@ class Repository:
             return self._log_failure(symbol, source, now, kind, str(exc))
         except StoreError as exc:
             return RefreshOutcome(symbol, "error", message=f"local store unwritable: {exc}")
-        except Exception as exc:  # noqa: BLE001 - a live refresh must never take the page down
+        except Exception as exc:
             LOG.exception("refresh of %s failed", symbol)
             return self._log_failure(symbol, source, now, "error", f"{type(exc).__name__}: {exc}")
 

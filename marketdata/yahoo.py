@@ -20,8 +20,13 @@ def _yf():  # imported lazily: yfinance costs ~0.5 s to import and offline use n
 
 
 def _describe(exc: BaseException) -> str:
+    """Return ``'Type: first sentence of the message'`` in at most ~160 characters, without URLs."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
+    text = text.split(" See http")[0].split(". See ")[0]
+    text = text.replace("Failed to perform, curl: ", "")
+    if len(text) > 140:
+        text = text[:140] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class YahooSource:
@@ -54,7 +59,7 @@ class YahooSource:
             kwargs["start"] = start.isoformat()
         try:
             frame = self._ticker(yf, symbol).history(**kwargs)
-        except Exception as exc:  # noqa: BLE001 - every failure of the library is a source failure
+        except Exception as exc:
             raise self._wrap(exc) from exc
         if frame is None or frame.empty:
             raise SourceError(f"yfinance returned no rows for {symbol}")
@@ -66,14 +71,14 @@ class YahooSource:
             raise SourceError(f"yfinance answer for {symbol} lacks column(s) {', '.join(missing)}")
         return frame[["open", "high", "low", "close", "volume"]]
 
-    def _ticker(self, yf, symbol: str):  # noqa: ANN001, ANN202 - yfinance is untyped
+    def _ticker(self, yf, symbol: str):
         return yf.Ticker(symbol, session=self.session) if self.session is not None else yf.Ticker(symbol)
 
     def analyst_actions(self, symbol: str, timeout: float) -> pd.DataFrame:
         yf = _yf()
         try:
             raw = self._ticker(yf, symbol).upgrades_downgrades
-        except Exception as exc:  # noqa: BLE001 - yfinance raises when a symbol has no actions
+        except Exception as exc:
             raise self._wrap(exc) from exc
         if raw is None or len(raw) == 0:
             raise SourceError(f"yfinance has no analyst actions for {symbol}")
@@ -84,6 +89,11 @@ class YahooSource:
         if type(exc).__name__ == "YFRateLimitError" or "429" in str(exc) or "Too Many Requests" in str(exc):
             return RateLimited(f"yfinance rate limit: {_describe(exc)}")
         return SourceError(f"yfinance failed: {_describe(exc)}")
+
+
+def _text(value: object) -> str:
+    """Return ``value`` as stripped text; None and NaN (a key missing from some of Yahoo's rows) give ''."""
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
 
 
 def normalize_upgrades_downgrades(raw: pd.DataFrame, symbol: str) -> pd.DataFrame:
@@ -98,7 +108,7 @@ def normalize_upgrades_downgrades(raw: pd.DataFrame, symbol: str) -> pd.DataFram
     date_col = "GradeDate" if "GradeDate" in df.columns else df.columns[0]
     rows = []
     for r in df.to_dict("records"):
-        code = str(r.get("Action") or "").strip().lower()
+        code = _text(r.get("Action")).lower()
         prior = pd.to_numeric(r.get("priorPriceTarget"), errors="coerce")
         current = pd.to_numeric(r.get("currentPriceTarget"), errors="coerce")
         prior = None if pd.isna(prior) or prior == 0 else float(prior)
@@ -117,13 +127,13 @@ def normalize_upgrades_downgrades(raw: pd.DataFrame, symbol: str) -> pd.DataFram
         rows.append({
             "date": stamp.normalize(),
             "ticker": symbol,
-            "firm": str(r.get("Firm") or "").strip(),
+            "firm": _text(r.get("Firm")),
             "action": action,
-            "rating_from": str(r.get("FromGrade") or "").strip(),
-            "rating_to": str(r.get("ToGrade") or "").strip(),
+            "rating_from": _text(r.get("FromGrade")),
+            "rating_to": _text(r.get("ToGrade")),
             "target_from": prior,
             "target_to": current,
-            "note": str(r.get("priceTargetAction") or "").strip(),
+            "note": _text(r.get("priceTargetAction")),
         })
     frame = pd.DataFrame(rows)
     frame = frame[frame["firm"] != ""] if len(frame) else frame

@@ -1,0 +1,14 @@
+"""Entry point: `streamlit run dashboard.py`. Sets up navigation only; each page lives in pages/."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Technical levels", page_icon=":material/candlestick_chart:", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon=":material/table:", default=True),
+        st.Page("pages/ticker.py", title="Ticker", icon=":material/candlestick_chart:", url_path="ticker"),
+        st.Page("pages/analysts.py", title="Analyst actions", icon=":material/account_balance:", url_path="analysts"),
+    ]
+)
+navigation.run()

@@ -1,0 +1,119 @@
+"""The ticker page's view state and its URL encoding.
+
+URL scheme (path ``/ticker``)::
+
+    symbol=CLSK            ticker (validated: ^[A-Z0-9.^=-]{1,15}$)
+    asof=2025-11-24        ISO date; the view is as of that day's close (absent: latest bar)
+    range=1Y               1M 3M 6M YTD 1Y 2Y All (default 1Y)
+    scale=log              linear | log (default linear)
+    show=EMA20&show=BB     overlays, repeated key; absent = all on; ``show=`` (empty) = none
+
+Keys equal to their default may be left out (Streamlit strips them from the address bar); unknown
+keys are ignored. For single-valued keys given more than once the last value wins; option values must
+match exactly (case included): the same rules as Streamlit's widgets bound to query params.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from urllib.parse import urlencode
+
+from indicators.windows import RANGE_PRESETS
+from marketdata.symbols import DEFAULT_UNIVERSE, InvalidSymbol, normalize_symbol
+
+OVERLAYS: tuple[str, ...] = ("EMA20", "EMA50", "EMA100", "EMA200", "BB", "Targets", "Volume")
+SCALES: tuple[str, ...] = ("linear", "log")
+DEFAULT_RANGE = "1Y"
+KEYS: tuple[str, ...] = ("symbol", "asof", "range", "scale", "show")
+
+QueryValue = str | list[str]
+
+
+def _last(value: QueryValue) -> str:
+    return value[-1] if isinstance(value, list) else value
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return repr(clean[:limit] + ("…" if len(clean) > limit else ""))
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Everything that determines what the ticker page shows."""
+
+    symbol: str = DEFAULT_UNIVERSE[0]
+    asof: date | None = None
+    range: str = DEFAULT_RANGE
+    scale: str = "linear"
+    show: tuple[str, ...] = field(default=OVERLAYS)
+
+    def shows(self, overlay: str) -> bool:
+        """Return whether ``overlay`` (one of :data:`OVERLAYS`) is switched on."""
+        return overlay in self.show
+
+    def to_query(self) -> dict[str, QueryValue]:
+        """Return the query parameters for this view (every key written, so the link is explicit)."""
+        query: dict[str, QueryValue] = {"symbol": self.symbol}
+        if self.asof is not None:
+            query["asof"] = self.asof.isoformat()
+        query["range"] = self.range
+        query["scale"] = self.scale
+        query["show"] = list(self.show) if self.show else ""
+        return query
+
+    def to_url(self, base: str = "") -> str:
+        """Return ``base`` + ``/ticker?`` + the encoded query (``base`` like ``http://host:8501``)."""
+        return f"{base.rstrip('/')}/ticker?{urlencode(self.to_query(), doseq=True)}"
+
+    def pinned(self, asof: date) -> ViewState:
+        """Return this view with the as-of date fixed to ``asof`` (for links that must not drift)."""
+        return replace(self, asof=asof)
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, QueryValue]) -> tuple[ViewState, list[str]]:
+        """Decode query parameters; return the view and a user-facing message per value that was rejected.
+
+        A rejected value falls back to its default; nothing raises.
+        """
+        messages: list[str] = []
+        state = cls()
+        if "symbol" in params:
+            raw = _last(params["symbol"])
+            try:
+                state = replace(state, symbol=normalize_symbol(raw))
+            except InvalidSymbol:
+                messages.append(f"{_shown(raw)} is not a ticker symbol; showing {state.symbol}.")
+        if "asof" in params:
+            raw = _last(params["asof"]).strip()
+            if raw:
+                try:
+                    state = replace(state, asof=date.fromisoformat(raw))
+                except ValueError:
+                    messages.append(f"As-of date {_shown(raw)} is not a date (use YYYY-MM-DD); showing the latest bar.")
+        if "range" in params:
+            raw = _last(params["range"])
+            if raw in RANGE_PRESETS:
+                state = replace(state, range=raw)
+            else:
+                messages.append(f"Range {_shown(raw)} is unknown (use {', '.join(RANGE_PRESETS)}); showing 1Y.")
+        if "scale" in params:
+            raw = _last(params["scale"])
+            if raw in SCALES:
+                state = replace(state, scale=raw)
+            else:
+                messages.append(f"Scale {_shown(raw)} is unknown (use linear or log); showing linear.")
+        if "show" in params:
+            values = params["show"] if isinstance(params["show"], list) else [params["show"]]
+            tokens = [v for v in values if v != ""]
+            unknown = [t for t in tokens if t not in OVERLAYS]
+            if unknown:
+                messages.append(
+                    f"Unknown overlay(s) {', '.join(_shown(u, 20) for u in unknown[:5])} ignored"
+                    f" (known: {', '.join(OVERLAYS)})."
+                )
+            if len(unknown) < len(tokens) or not tokens:
+                state = replace(state, show=tuple(o for o in OVERLAYS if o in tokens))
+        return state, messages
