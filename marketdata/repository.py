@@ -158,7 +158,7 @@ class Repository:
     def with_refresh(result: LoadResult, outcome: RefreshOutcome) -> LoadResult:
         """Return ``result`` with ``outcome`` attached and, when live data could not be had, a notice saying so."""
         last = result.last_bar.isoformat() if result.last_bar else None
-        held = f"showing stored data to {last}" if last else "no stored data"
+        held = f"showing data up to {last}" if last else "no data is stored for it"
         notice = ""
         if outcome.outcome == "offline":
             notice = f"Offline mode: live data is off; {held}."
@@ -245,6 +245,14 @@ class Repository:
             self.store.log_fetch(
                 FetchRecord(symbol, self.live.name, "actions", started, utcnow(), 0, "skipped", str(exc))
             )
+        except StoreError:
+            raise
+        except Exception as exc:
+            # Bars were already stored and logged as ok: a surprise in the analyst actions must not undo that.
+            LOG.warning("analyst actions of %s failed", symbol, exc_info=True)
+            self.store.log_fetch(FetchRecord(
+                symbol, self.live.name, "actions", started, utcnow(), 0, "skipped", f"{type(exc).__name__}: {exc}"
+            ))
 
     # --- analyst actions ------------------------------------------------------------------------
 

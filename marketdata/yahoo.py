@@ -88,6 +88,8 @@ class YahooSource:
     def _wrap(exc: BaseException) -> SourceError:
         if type(exc).__name__ == "YFRateLimitError" or "429" in str(exc) or "Too Many Requests" in str(exc):
             return RateLimited(f"yfinance rate limit: {_describe(exc)}")
+        if type(exc).__name__ == "YFPricesMissingError":  # how raise_errors=True reports an empty answer
+            return SourceError(f"yfinance returned no rows: {_describe(exc)}")
         return SourceError(f"yfinance failed: {_describe(exc)}")
 
 

@@ -33,5 +33,5 @@ def overview_table(
             continue
         rows.append(overview_row(symbol, snap, actions))
     for head, symbols in live_problems.items():
-        notices.insert(0, f"{head} ({', '.join(symbols)}); showing stored data (see Last bar).")
+        notices.insert(0, f"{head} ({', '.join(symbols)}); showing the data at hand (see Last bar).")
     return pd.DataFrame(rows), notices

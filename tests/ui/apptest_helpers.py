@@ -1,0 +1,42 @@
+"""Helpers for AppTest-based page tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+
+
+def open_page(page: str, **params: str | list[str]) -> AppTest:
+    """Run the app on ``pages/<page>.py`` with the given query parameters; return the finished AppTest."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page(f"pages/{page}.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def figure(at: AppTest, index: int = 0) -> dict[str, Any]:
+    """Return the plotly figure spec (data + layout) of the ``index``-th chart on the page."""
+    charts = at.get("plotly_chart")
+    assert charts, "no plotly chart on the page"
+    return json.loads(charts[index].proto.spec)
+
+
+def trace_names(fig: dict[str, Any]) -> list[str]:
+    return [t.get("name", "") for t in fig["data"]]
+
+
+def texts(elements: Any) -> list[str]:
+    """Return element texts with Markdown escapes removed."""
+    return [str(e.value).replace("\\", "") for e in elements]
+
+
+def param(at: AppTest, key: str) -> list[str]:
+    """Return the values of query parameter ``key`` after the run, always as a list."""
+    value = at.query_params.get(key, [])
+    return list(value) if isinstance(value, list | tuple) else [value]

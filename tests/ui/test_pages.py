@@ -1,0 +1,152 @@
+"""Page logic with streamlit.testing.v1.AppTest: every page renders offline on the bundled data."""
+
+from __future__ import annotations
+
+import base64
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import SYMBOLS
+from tests.ui.apptest_helpers import figure, open_page, param, texts, trace_names
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "indicators_2025-11-24.csv"
+EMA_TRACES = ["EMA 20", "EMA 50", "EMA 100", "EMA 200"]
+
+
+def _array(value: object) -> np.ndarray:
+    """Decode a plotly array (a list, or a base64 typed array {'dtype','bdata'})."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value, dtype="float64")
+
+
+def test_overview_lists_the_universe() -> None:
+    at = open_page("overview")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["Ticker"]) == list(SYMBOLS)
+    for col in ("Price", "Change ($)", "Change (%)", "Volume", "Prev Close", "Open", "vs EMA 200 (%)",
+                "Latest analyst action", "Upside (%)"):
+        assert col in table.columns
+    cifr = table[table["Ticker"] == "CIFR"].iloc[0]
+    assert cifr["Price"] == pytest.approx(15.09)  # last bundled close, 2026-09-15
+    assert cifr["Prev Close"] == pytest.approx(15.63)
+    assert "JPMorgan" in cifr["Latest analyst action"]
+    assert cifr["Upside (%)"] == pytest.approx((18 / 15.09 - 1) * 100)
+    assert any("Offline mode" in t for t in texts(at.info))
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_ticker_page_has_candles_emas_band_and_target(symbol: str) -> None:
+    at = open_page("ticker", symbol=symbol)
+    assert not at.exception
+    names = trace_names(figure(at))
+    assert names[0] == "Price"
+    for name in [*EMA_TRACES, "BB upper", "BB lower", "BB middle", "Volume"]:
+        assert name in names
+    assert any(n.startswith("JPMorgan PT") for n in names)
+    assert param(at, "symbol") == [symbol]
+
+
+def test_asof_link_shows_no_later_bar_and_reference_values() -> None:
+    at = open_page("ticker", symbol="CIFR", asof="2025-11-24")
+    assert not at.exception
+    fig = figure(at)
+    for trace in fig["data"]:
+        if trace["name"] in ("Price", *EMA_TRACES, "BB upper", "BB lower", "BB middle", "Volume"):
+            assert max(trace["x"]) == "2025-11-24", trace["name"]
+    with GOLDEN.open() as fh:
+        golden = next(r for r in csv.DictReader(fh) if r["symbol"] == "CIFR")
+    numbers = at.dataframe[0].value.set_index("Level")["Value"]
+    assert numbers["Close"] == pytest.approx(16.71)
+    for label, col in [("EMA 20", "ema_20"), ("EMA 50", "ema_50"), ("EMA 100", "ema_100"), ("EMA 200", "ema_200"),
+                       ("BB upper", "bb_upper"), ("BB middle (SMA 20)", "bb_mid"), ("BB lower", "bb_lower")]:
+        assert numbers[label] == pytest.approx(float(golden[col]), abs=1e-9), label
+    by_name = {t["name"]: t for t in fig["data"]}
+    assert _array(by_name["EMA 20"]["y"])[-1] == pytest.approx(float(golden["ema_20"]), abs=1e-4)  # rounded to 4 dp
+    # the analyst table shows the action of that day (it was published on 2025-11-24)
+    analysts = at.dataframe[1].value
+    assert analysts.iloc[0]["Target (from → to)"] == "$12 → $18"
+    assert analysts.iloc[0]["Rating change"] == "Neutral → Overweight"
+
+
+def test_asof_before_the_action_hides_the_target() -> None:
+    at = open_page("ticker", symbol="CIFR", asof="2025-11-21")
+    names = trace_names(figure(at))
+    assert not any(n.startswith("JPMorgan") for n in names)
+    assert any("No analyst actions" in str(c.value) for c in at.caption)
+
+
+def test_view_settings_come_from_the_url() -> None:
+    at = open_page("ticker", symbol="MARA", asof="2025-11-24", range="3M", scale="log", show=["EMA20", "BB"])
+    assert not at.exception
+    fig = figure(at)
+    names = trace_names(fig)
+    assert names == ["Price", "BB upper", "BB lower", "BB middle", "EMA 20"]
+    assert fig["layout"]["yaxis"]["type"] == "log"
+    price = next(t for t in fig["data"] if t["name"] == "Price")
+    assert min(price["x"]) >= "2025-08-25"
+    link = at.code[0].value
+    assert link.endswith("/ticker?symbol=MARA&asof=2025-11-24&range=3M&scale=log&show=EMA20&show=BB")
+
+
+def test_share_link_pins_the_latest_date() -> None:
+    at = open_page("ticker", symbol="CLSK")
+    assert "asof=2026-08-12" in at.code[0].value  # CLSK's last bundled bar
+
+
+def test_switching_ticker_updates_url_and_chart() -> None:
+    at = open_page("ticker", symbol="CIFR")
+    at.selectbox(key="ticker_symbol").select("RIOT").run()
+    assert not at.exception
+    assert param(at, "symbol") == ["RIOT"]
+    assert figure(at)["layout"]["title"]["text"].startswith("RIOT")
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"symbol": "<script>alert(1)</script>"}, "is not a ticker symbol"),
+        ({"symbol": "ZZZZ"}, "No data for ZZZZ"),
+        ({"symbol": "CIFR", "asof": "2025-02-30"}, "is not a date"),
+        ({"symbol": "CIFR", "asof": "1999-01-04"}, "before the first bar"),
+        ({"symbol": "CIFR", "asof": "2031-01-02"}, "after the last bar"),
+        ({"symbol": "CIFR", "range": "10Y"}, "Range"),
+        ({"symbol": "CIFR", "scale": "cubic"}, "Scale"),
+        ({"symbol": "CIFR", "show": ["EMA20", "../../etc/passwd"]}, "Unknown overlay"),
+    ],
+)
+def test_bad_parameters_give_a_message_and_a_chart(params: dict[str, str], expected: str) -> None:
+    at = open_page("ticker", **params)
+    assert not at.exception
+    assert any(expected in t for t in texts(at.warning)), texts(at.warning)
+    assert "Price" in trace_names(figure(at))
+
+
+def test_analysts_page_lists_and_filters() -> None:
+    at = open_page("analysts")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    assert set(table["Ticker"]) == set(SYMBOLS)
+    at.multiselect(key="tickers").select("MARA").run()
+    table = at.dataframe[0].value
+    assert list(table["Ticker"]) == ["MARA"]
+    assert table.iloc[0]["Target (from → to)"] == "$20 → $13"
+    # the filters are bound to the URL: a link with them reproduces the filtered table
+    linked = open_page("analysts", tickers="RIOT", firms="JPMorgan")
+    assert list(linked.dataframe[0].value["Ticker"]) == ["RIOT"]
+
+
+def test_adding_an_unknown_symbol_offline_gives_a_clear_message() -> None:
+    at = open_page("overview")
+    at.text_input[0].input("ZZZZ")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("ZZZZ was not added" in t for t in texts(at.error))
+    at.text_input[0].input("not a symbol!")
+    at.button[0].click().run()
+    assert any("is not a ticker" in t for t in texts(at.error))

@@ -1,0 +1,57 @@
+"""The URL codec: round trips, defaults, and every rejected value gives a message."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from ui.viewstate import OVERLAYS, ViewState
+
+
+def test_defaults_from_empty_query() -> None:
+    state, messages = ViewState.from_query({})
+    assert state == ViewState(symbol="CIFR", asof=None, range="1Y", scale="linear", show=OVERLAYS)
+    assert messages == []
+
+
+def test_round_trip_through_url() -> None:
+    state = ViewState(symbol="BRK.B", asof=date(2025, 11, 24), range="YTD", scale="log", show=("EMA200", "Targets"))
+    query = parse_qs(urlsplit(state.to_url("http://127.0.0.1:8501")).query, keep_blank_values=True)
+    decoded, messages = ViewState.from_query(query)
+    assert decoded == state
+    assert messages == []
+
+
+def test_no_overlays_round_trips_as_empty_show() -> None:
+    state = ViewState(show=())
+    query = parse_qs(urlsplit(state.to_url()).query, keep_blank_values=True)
+    assert query["show"] == [""]
+    assert ViewState.from_query(query)[0].show == ()
+
+
+def test_symbol_is_normalised_and_last_repeated_value_wins() -> None:
+    state, messages = ViewState.from_query({"symbol": ["CIFR", " clsk "], "range": ["1M", "3M"]})
+    assert (state.symbol, state.range, messages) == ("CLSK", "3M", [])
+
+
+def test_unknown_keys_are_ignored() -> None:
+    assert ViewState.from_query({"utm_source": "mail", "symbol": "RIOT"}) == (ViewState(symbol="RIOT"), [])
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("symbol", "../../etc/passwd"), ("symbol", "A" * 16), ("symbol", ""), ("asof", "2025-11-31"),
+     ("asof", "yesterday"), ("range", "1y"), ("range", "-1"), ("scale", "LOG"), ("show", "EMA 20")],
+)
+def test_rejected_values_fall_back_with_a_message(key: str, value: str) -> None:
+    state, messages = ViewState.from_query({key: value})
+    assert len(messages) == 1
+    assert getattr(state, key) == getattr(ViewState(), key)
+
+
+def test_messages_do_not_echo_control_characters_or_long_input() -> None:
+    _state, messages = ViewState.from_query({"symbol": "\x1b[31m" + "x" * 500})
+    assert "\x1b" not in messages[0]
+    assert len(messages[0]) < 120
