@@ -2,8 +2,11 @@
 
 import streamlit as st
 
+from ui.navigation import mark_navigation
+
 st.set_page_config(page_title="Technical levels", page_icon=":material/candlestick_chart:", layout="wide")
 
+mark_navigation()
 navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/table:", default=True),

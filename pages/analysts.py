@@ -3,7 +3,10 @@
 import streamlit as st
 
 from ui import data
+from ui.navigation import require_navigation
 from ui.tables import analyst_table
+
+require_navigation()
 
 st.title("Analyst actions")
 table = analyst_table(data.actions())

@@ -4,7 +4,10 @@ import streamlit as st
 
 from ui import data
 from ui.labels import md_escape
+from ui.navigation import require_navigation
 from ui.overview import overview_table
+
+require_navigation()
 
 st.title("Technical levels · overview")
 universe = data.universe()

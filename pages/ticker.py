@@ -11,9 +11,12 @@ from indicators.windows import RANGE_PRESETS
 from ui import data
 from ui.chart import build_figure
 from ui.labels import md_escape
+from ui.navigation import require_navigation
 from ui.tables import analyst_table, key_numbers
 from ui.ticker_view import resolve
 from ui.viewstate import DEFAULT_RANGE, OVERLAYS, SCALES, ViewState
+
+require_navigation()
 
 requested, url_messages = ViewState.from_query({k: st.query_params.get_all(k) for k in st.query_params})
 resolved = resolve(requested, data.universe(), data.load)
