@@ -215,6 +215,11 @@ class Repository:
             self._refresh_actions(symbol)
             return RefreshOutcome(symbol, "ok", added, message, len(rejected))
         except (SourceError, ValueError) as exc:
+            if "no rows" in str(exc) and last_known is not None and (today_ny - last_known).days <= 4:
+                # Nothing new since a bar at most 4 days old (a weekend or holiday): not a failure.
+                message = "no new bars yet"
+                self.store.log_fetch(FetchRecord(symbol, source, "bars", now, utcnow(), 0, "ok", message))
+                return RefreshOutcome(symbol, "ok", 0, message)
             kind = "empty" if "no rows" in str(exc) else "error"
             return self._log_failure(symbol, source, now, kind, str(exc))
         except StoreError as exc:

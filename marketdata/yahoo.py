@@ -35,7 +35,7 @@ class YahooSource:
     Bars come from ``Ticker.history`` (one symbol, so single-level columns: the equivalent of
     ``download(..., multi_level_index=False)``, but it raises instead of swallowing errors) with
     ``auto_adjust=False`` (split-adjusted OHLC, not dividend-adjusted, like the bundled snapshot;
-    ``Adj Close`` is ignored), ``actions=False``, ``raise_errors=True`` and the whole history
+    ``Adj Close`` is ignored), ``actions=False`` and the whole history
     (``period="max"``) when no start date is given. ``yf.config.debug.hide_exceptions`` is False.
     """
 
@@ -51,7 +51,6 @@ class YahooSource:
             "auto_adjust": False,
             "actions": False,
             "timeout": timeout,
-            "raise_errors": True,
         }
         if start is None:
             kwargs["period"] = "max"
@@ -88,7 +87,7 @@ class YahooSource:
     def _wrap(exc: BaseException) -> SourceError:
         if type(exc).__name__ == "YFRateLimitError" or "429" in str(exc) or "Too Many Requests" in str(exc):
             return RateLimited(f"yfinance rate limit: {_describe(exc)}")
-        if type(exc).__name__ == "YFPricesMissingError":  # how raise_errors=True reports an empty answer
+        if type(exc).__name__ == "YFPricesMissingError":  # raised by some yfinance paths for an empty answer
             return SourceError(f"yfinance returned no rows: {_describe(exc)}")
         return SourceError(f"yfinance failed: {_describe(exc)}")
 
