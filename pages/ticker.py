@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from indicators.asof import snapshot_at
+from analyst.brief import write_brief
 from indicators.windows import RANGE_PRESETS
 from ui import data
 from ui.chart import build_figure
 from ui.labels import md_escape
 from ui.navigation import require_navigation
-from ui.tables import analyst_table, key_numbers
+from ui.tables import analyst_table, export_csv, key_numbers, lines_and_levels
 from ui.ticker_view import resolve
 from ui.viewstate import DEFAULT_RANGE, OVERLAYS, SCALES, ViewState
 
@@ -64,7 +64,8 @@ if result.bars.empty:
     st.stop()
 
 version = data.version(shown.symbol)
-frame = data.indicators(shown.symbol, version, shown.asof)
+picture = data.picture(shown.symbol, version, shown.asof)
+frame = picture.frame
 actions = data.actions()
 fetched = f" · fetched {result.fetched_at:%Y-%m-%d %H:%M} UTC" if result.fetched_at else ""
 top[2].caption(
@@ -83,7 +84,7 @@ def chart_panel() -> None:
     show = controls[2].pills("Overlays", OVERLAYS, selection_mode="multi", default=list(OVERLAYS),
                              key="show", bind="query-params")
     view = replace(shown, range=rng or DEFAULT_RANGE, scale=scale or "linear", show=tuple(show or ()))
-    st.plotly_chart(build_figure(frame, actions, view), key="chart", config={"displaylogo": False})
+    st.plotly_chart(build_figure(frame, actions, view, picture=picture), key="chart", config={"displaylogo": False})
     base = st.context.url or ""
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
@@ -94,22 +95,42 @@ def chart_panel() -> None:
 
 chart_panel()
 
-left, right = st.columns([2, 3])
+brief = write_brief(picture)
+left, right = st.columns([3, 2])
 with left:
-    st.subheader(f"Key levels as of {resolved.asof}")
-    snap = snapshot_at(frame)
-    if snap is not None:
-        st.dataframe(
-            key_numbers(snap), hide_index=True,
-            column_config={
-                "Value": st.column_config.NumberColumn(format="$%.2f"),
-                "Close vs level (%)": st.column_config.NumberColumn(format="%+.2f%%"),
-            },
-        )
+    st.subheader(f"Brief · {resolved.asof}")
+    st.markdown(md_escape(brief.text))
+    st.subheader("Trendlines and levels")
+    st.dataframe(
+        lines_and_levels(picture), hide_index=True,
+        column_config={
+            "Level": st.column_config.NumberColumn(format="$%.2f"),
+            "vs close (%)": st.column_config.NumberColumn(format="%+.1f%%"),
+        },
+    )
 with right:
-    st.subheader("Analyst actions")
-    table = analyst_table(actions, shown.symbol, resolved.asof)
-    if table.empty:
-        st.caption(f"No analyst actions for {shown.symbol} on or before {resolved.asof}.")
-    else:
-        st.dataframe(table.drop(columns=["Ticker"]), hide_index=True)
+    st.subheader("Key levels")
+    st.dataframe(
+        key_numbers(picture.snapshot), hide_index=True,
+        column_config={
+            "Value": st.column_config.NumberColumn(format="$%.2f"),
+            "Close vs level (%)": st.column_config.NumberColumn(format="%+.2f%%"),
+        },
+    )
+    exports = st.columns(2)
+    exports[0].download_button(
+        "Brief (Markdown)", brief.markdown(), file_name=f"{shown.symbol}_{resolved.asof}_brief.md",
+        mime="text/markdown", icon=":material/description:", on_click="ignore",
+    )
+    exports[1].download_button(
+        "Bars + indicators (CSV)", lambda: export_csv(frame, st.session_state.get("range") or DEFAULT_RANGE),
+        file_name=f"{shown.symbol}_{resolved.asof}_bars.csv", mime="text/csv", icon=":material/download:",
+        on_click="ignore",
+    )
+
+st.subheader("Analyst actions")
+table = analyst_table(actions, shown.symbol, resolved.asof)
+if table.empty:
+    st.caption(f"No analyst actions for {shown.symbol} on or before {resolved.asof}.")
+else:
+    st.dataframe(table.drop(columns=["Ticker"]), hide_index=True)

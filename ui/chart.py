@@ -15,6 +15,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analyst.picture import TechnicalPicture
+from indicators.levels import Level
+from indicators.trendlines import Trendline
 from indicators.windows import window
 from ui.labels import action_label, money
 from ui.viewstate import ViewState
@@ -24,6 +27,10 @@ BAND_COLOR = "rgba(120, 144, 156, 0.9)"
 BAND_FILL = "rgba(120, 144, 156, 0.12)"
 TARGET_COLOR = "#2e7d32"
 UP, DOWN = "#26a69a", "#ef5350"
+SUPPORT_COLOR, RESISTANCE_COLOR, BROKEN_COLOR = "#00897b", "#c62828", "#9e9e9e"
+SUPPORT_ZONE, RESISTANCE_ZONE = "rgba(0, 137, 123, 0.10)", "rgba(198, 40, 40, 0.08)"
+EXTENSION_BARS = 10
+MAX_LINES, MAX_LEVELS = 2, 2
 
 
 def _dates(index: pd.DatetimeIndex) -> list[str]:
@@ -50,12 +57,78 @@ def target_segments(actions: pd.DataFrame, symbol: str, asof: date) -> pd.DataFr
     return rows
 
 
-def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, height: int = 720) -> go.Figure:
+def trendline_name(line: Trendline) -> str:
+    """Return the legend name of a trendline, e.g. ``'Support trendline since 2025-04 (3 touches)'``."""
+    return f"{line.kind.capitalize()} trendline since {line.first_date:%Y-%m} ({line.n_touches} touches)"
+
+
+def level_name(level: Level) -> str:
+    """Return the label of a horizontal level, e.g. ``'R $12.65 (8 touches)'`` or ``'52w high $23.61'``."""
+    side = "S" if level.side == "support" else "R"
+    if level.source in ("52w high", "52w low"):
+        return f"{level.source} ${level.price:,.2f}"
+    return f"{side} ${level.price:,.2f} ({level.touches} touches)"
+
+
+def _trendline_traces(fig: go.Figure, frame: pd.DataFrame, first_day: pd.Timestamp,
+                      lines: tuple[Trendline, ...], price_row: dict[str, int]) -> None:
+    if not len(frame):
+        return
+    t = len(frame) - 1
+    start_pos = int(frame.index.searchsorted(first_day))
+    future = pd.bdate_range(frame.index[-1] + pd.Timedelta(days=1), periods=EXTENSION_BARS)
+    all_x = [*_dates(frame.index), *_dates(future)]
+    for line in lines:
+        color = BROKEN_COLOR if line.status == "broken" else (
+            SUPPORT_COLOR if line.kind == "support" else RESISTANCE_COLOR)
+        lo = max(line.anchor_positions[0], start_pos)
+        positions = np.arange(lo, t + EXTENSION_BARS + 1)
+        values = np.exp(line.intercept_log + line.slope_log_per_bar * positions)
+        name = trendline_name(line)
+        fig.add_trace(go.Scatter(
+            x=all_x[lo : t + EXTENSION_BARS + 1], y=np.round(values, 4), mode="lines", name=name,
+            legendgroup=name, line={"color": color, "width": 2, "dash": "dot" if line.status == "broken" else "solid"},
+            hovertemplate=f"{name}<br>{line.status}, %{{y:.2f}}<extra></extra>",
+        ), **price_row)
+        touches = [(d, p) for d, p in zip(line.touch_dates, line.touch_prices, strict=True)
+                   if pd.Timestamp(d) >= first_day]
+        if touches:
+            fig.add_trace(go.Scatter(
+                x=[f"{d:%Y-%m-%d}" for d, _ in touches], y=[round(p, 4) for _, p in touches], mode="markers",
+                name=f"{name} touches", legendgroup=name, showlegend=False,
+                marker={"symbol": "triangle-up" if line.kind == "support" else "triangle-down", "size": 9,
+                        "color": color, "line": {"width": 1, "color": "white"}},
+                hovertemplate="touch %{x}: %{y:.2f}<extra></extra>",
+            ), **price_row)
+
+
+def _level_shapes(fig: go.Figure, picture: TechnicalPicture, x0: str, x1: str, with_volume: bool) -> None:
+    refs = {"xref": "x", "yref": "y"}
+    exposed = picture.exposed_support()
+    for levels, fill, color in ((picture.levels.supports, SUPPORT_ZONE, SUPPORT_COLOR),
+                                (picture.levels.resistances, RESISTANCE_ZONE, RESISTANCE_COLOR)):
+        shown = list(levels[:MAX_LEVELS])
+        if exposed is not None and exposed in levels and exposed not in shown:
+            shown.append(exposed)  # the brief names it, so the chart draws it
+        for level in shown:
+            label = {"text": level_name(level), "textposition": "top left", "font": {"size": 10, "color": color}}
+            if level.zone_high - level.zone_low > 1e-9:
+                fig.add_shape(type="rect", x0=x0, x1=x1, y0=level.zone_low, y1=level.zone_high, fillcolor=fill,
+                              line={"width": 0}, layer="below", **refs)
+            fig.add_shape(type="line", x0=x0, x1=x1, y0=level.price, y1=level.price, label=label,
+                          line={"color": color, "width": 1, "dash": "dash"}, layer="below", **refs)
+
+
+def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, height: int = 720,
+                 picture: TechnicalPicture | None = None) -> go.Figure:
     """Return the chart for ``frame`` (an indicator frame already cut at the as-of date).
 
     Traces: ``Price`` (candlestick), ``EMA 20``/``EMA 50``/``EMA 100``/``EMA 200``, ``BB upper``,
     ``BB lower`` (filled to the upper band), ``BB middle``, one ``<firm> PT …`` line per analyst target
-    and ``Volume`` in a lower panel — each only when its overlay is on in ``view``.
+    and ``Volume`` in a lower panel — each only when its overlay is on in ``view``. With a ``picture`` (the
+    same as-of date), its best support/resistance trendlines (``Support trendline since …``, drawn from the first
+    anchor, or the window start, to 10 bars past the as-of bar, touches marked) and the nearest horizontal
+    levels (zones as light bands) are drawn too, under the ``Trendlines`` and ``Levels`` overlays.
     """
     visible = window(frame, view.range)
     with_volume = view.shows("Volume")
@@ -106,6 +179,12 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
                     textposition="top left", textfont={"color": TARGET_COLOR, "size": 11}, showlegend=False,
                     hovertemplate=f"{r.date:%Y-%m-%d} {label}<extra></extra>",
                 ), **price_row)
+    if picture is not None and view.shows("Trendlines"):
+        primary = picture.primary_support()
+        supports = [primary] if primary is not None else []
+        supports += [t for t in _pick_lines(picture.supports) if t is not primary][: MAX_LINES - len(supports)]
+        lines = (*supports, *_pick_lines(picture.resistance_lines, 1))
+        _trendline_traces(fig, frame, first_day, lines, price_row)
     if with_volume:
         colors = np.where(visible["close"].to_numpy() >= visible["open"].to_numpy(), UP, DOWN)
         fig.add_trace(go.Bar(x=x, y=visible["volume"].to_numpy(), name="Volume", marker_color=list(colors),
@@ -117,10 +196,13 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
     hols = holidays(visible.index)
     if hols:
         breaks.append({"values": hols})
+    if picture is not None and view.shows("Levels"):
+        _level_shapes(fig, picture, first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d"), with_volume)
     fig.update_xaxes(rangebreaks=breaks, range=[first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d")],
                      rangeslider_visible=False, showspikes=True, spikemode="across", spikethickness=1)
     price_axis = {"row": 1, "col": 1} if with_volume else {}
-    fig.update_yaxes(type=view.scale, title_text="Price ($)", **price_axis)
+    fig.update_yaxes(type=view.scale, title_text="Price ($)", range=_price_range(visible, actions, view),
+                     **price_axis)
     if with_volume:
         fig.update_yaxes(title_text="Volume", row=2, col=1)
     asof_text = last_day.strftime("%Y-%m-%d")
@@ -131,3 +213,30 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
         xaxis_rangeslider_visible=False, uirevision=f"{view.symbol}-{view.range}-{asof_text}",
     )
     return fig
+
+
+def _price_range(visible: pd.DataFrame, actions: pd.DataFrame, view: ViewState) -> list[float] | None:
+    """Return the price axis range: the visible candles (and bands and targets when shown), padded by 4%.
+
+    Trendlines and levels far from the price are clipped rather than allowed to squash the candles.
+    """
+    if visible.empty:
+        return None
+    lo, hi = float(visible["low"].min()), float(visible["high"].max())
+    if view.shows("BB"):
+        lo = min(lo, float(visible["bb_lower"].min(skipna=True)))
+        hi = max(hi, float(visible["bb_upper"].max(skipna=True)))
+    if view.shows("Targets"):
+        mine = actions[(actions["ticker"] == view.symbol) & (actions["date"] <= visible.index[-1])]["target_to"]
+        if mine.notna().any():
+            lo, hi = min(lo, float(mine.min())), max(hi, float(mine.max()))
+    if view.scale == "log":
+        span = np.log10(hi) - np.log10(lo)
+        return [float(np.log10(lo) - 0.04 * span), float(np.log10(hi) + 0.04 * span)]
+    span = hi - lo
+    return [max(0.0, lo - 0.04 * span), hi + 0.04 * span]
+
+
+def _pick_lines(lines: tuple[Trendline, ...], limit: int = MAX_LINES) -> list[Trendline]:
+    """Return up to ``limit`` lines to draw: holding lines first (best score first), then broken ones."""
+    return sorted(lines, key=lambda t: (t.status == "broken", -t.score))[:limit]

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from analyst.picture import TechnicalPicture, build_picture
 from indicators.asof import indicator_frame
 from marketdata.repository import LoadResult, Repository, default_repository
 
@@ -51,3 +52,9 @@ def universe() -> list[str]:
     """Return the default symbols followed by the ones the user added."""
     return repository().universe()
 
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def picture(symbol: str, version: str, asof: date | None) -> TechnicalPicture:
+    """Return the technical picture (indicators, trendlines, levels, latest action) of ``symbol`` as of ``asof``."""
+    return build_picture(symbol, _load(symbol, version).bars, actions(), asof)

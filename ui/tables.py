@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 
+from analyst.picture import TechnicalPicture
 from indicators.asof import LevelsSnapshot
 from indicators.moving_averages import EMA_WINDOWS
 from ui.labels import rating_change, target_change, up_down
@@ -97,3 +98,39 @@ def key_numbers(snap: LevelsSnapshot) -> pd.DataFrame:
             "Close vs level (%)": None if value is None else (snap.close / value - 1.0) * 100.0,
         })
     return pd.DataFrame(rows)
+
+
+def lines_and_levels(picture: TechnicalPicture) -> pd.DataFrame:
+    """Return the detected trendlines and horizontal levels as display rows, highest level first.
+
+    Columns: What, Level (price at the as-of bar), Zone, Touches, Since (first anchor or touch), Status,
+    vs close (%) — the close's distance above (+) or below (−) the level.
+    """
+    close = picture.snapshot.close
+    rows: list[dict[str, object]] = []
+    for line in (*picture.supports, *picture.resistance_lines):
+        words = ["long-term" if line.long_term else "", line.direction, line.kind, "trendline"]
+        rows.append({
+            "What": " ".join(w for w in words if w).capitalize(),
+            "Level": line.level_at_asof, "Zone": "",
+            "Touches": line.n_touches, "Since": line.first_date.isoformat(),
+            "Status": line.status + ("" if line.confirmed else " (tentative)"),
+        })
+    for level in (*picture.levels.supports, *picture.levels.resistances):
+        what = level.source if level.source != "pivots" else f"{level.side.capitalize()} level"
+        zone = f"{level.zone_low:,.2f} – {level.zone_high:,.2f}" if level.zone_high > level.zone_low else ""
+        rows.append({
+            "What": what, "Level": level.price, "Zone": zone, "Touches": level.touches,
+            "Since": level.first_touch.isoformat() if level.first_touch else "",
+            "Status": f"last touch {level.last_touch.isoformat()}" if level.last_touch else "",
+        })
+    table = pd.DataFrame(rows, columns=["What", "Level", "Zone", "Touches", "Since", "Status"])
+    table["vs close (%)"] = (close / table["Level"].astype("float64") - 1.0) * 100.0
+    return table.sort_values("Level", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def export_csv(frame: pd.DataFrame, preset: str) -> str:
+    """Return the bars and indicators visible for range ``preset`` as CSV text (dates ISO, values unrounded)."""
+    from indicators.windows import window
+
+    return window(frame, preset).to_csv(index_label="date", date_format="%Y-%m-%d")

@@ -6,7 +6,8 @@ URL scheme (path ``/ticker``)::
     asof=2025-11-24        ISO date; the view is as of that day's close (absent: latest bar)
     range=1Y               1M 3M 6M YTD 1Y 2Y All (default 1Y)
     scale=log              linear | log (default linear)
-    show=EMA20&show=BB     overlays, repeated key; absent = all on; ``show=`` (empty) = none
+    show=EMA20&show=BB     overlays, repeated key (EMA20 EMA50 EMA100 EMA200 BB Targets Trendlines Levels
+                           Volume); absent = all on; ``show=`` (empty) = none
 
 Keys equal to their default may be left out (Streamlit strips them from the address bar); unknown
 keys are ignored. For single-valued keys given more than once the last value wins; option values must
@@ -23,7 +24,9 @@ from urllib.parse import urlencode
 from indicators.windows import RANGE_PRESETS
 from marketdata.symbols import DEFAULT_UNIVERSE, InvalidSymbol, normalize_symbol
 
-OVERLAYS: tuple[str, ...] = ("EMA20", "EMA50", "EMA100", "EMA200", "BB", "Targets", "Volume")
+OVERLAYS: tuple[str, ...] = (
+    "EMA20", "EMA50", "EMA100", "EMA200", "BB", "Targets", "Trendlines", "Levels", "Volume",
+)
 SCALES: tuple[str, ...] = ("linear", "log")
 DEFAULT_RANGE = "1Y"
 KEYS: tuple[str, ...] = ("symbol", "asof", "range", "scale", "show")

@@ -40,3 +40,11 @@ def param(at: AppTest, key: str) -> list[str]:
     """Return the values of query parameter ``key`` after the run, always as a list."""
     value = at.query_params.get(key, [])
     return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def table_with(at: AppTest, column: str):  # noqa: ANN201 - a pandas DataFrame
+    """Return the first dataframe on the page that has ``column``."""
+    for element in at.dataframe:
+        if column in element.value.columns:
+            return element.value
+    raise AssertionError(f"no table with column {column!r}")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import SYMBOLS
-from tests.ui.apptest_helpers import figure, open_page, param, texts, trace_names
+from tests.ui.apptest_helpers import figure, open_page, param, table_with, texts, trace_names
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "indicators_2025-11-24.csv"
 EMA_TRACES = ["EMA 20", "EMA 50", "EMA 100", "EMA 200"]
@@ -60,7 +60,7 @@ def test_asof_link_shows_no_later_bar_and_reference_values() -> None:
             assert max(trace["x"]) == "2025-11-24", trace["name"]
     with GOLDEN.open() as fh:
         golden = next(r for r in csv.DictReader(fh) if r["symbol"] == "CIFR")
-    numbers = at.dataframe[0].value.set_index("Level")["Value"]
+    numbers = table_with(at, "Close vs level (%)").set_index("Level")["Value"]
     assert numbers["Close"] == pytest.approx(16.71)
     for label, col in [("EMA 20", "ema_20"), ("EMA 50", "ema_50"), ("EMA 100", "ema_100"), ("EMA 200", "ema_200"),
                        ("BB upper", "bb_upper"), ("BB middle (SMA 20)", "bb_mid"), ("BB lower", "bb_lower")]:
@@ -68,7 +68,7 @@ def test_asof_link_shows_no_later_bar_and_reference_values() -> None:
     by_name = {t["name"]: t for t in fig["data"]}
     assert _array(by_name["EMA 20"]["y"])[-1] == pytest.approx(float(golden["ema_20"]), abs=1e-4)  # rounded to 4 dp
     # the analyst table shows the action of that day (it was published on 2025-11-24)
-    analysts = at.dataframe[1].value
+    analysts = table_with(at, "Rating change")
     assert analysts.iloc[0]["Target (from → to)"] == "$12 → $18"
     assert analysts.iloc[0]["Rating change"] == "Neutral → Overweight"
 

@@ -1,0 +1,386 @@
+"""Trendlines: planted lines are recovered, results are scale-free and as-of safe, every rule holds on real data."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from indicators.pivots import atr, pivot_highs, pivot_lows, tolerance
+from indicators.trendlines import (
+    Trendline,
+    TrendlineParams,
+    _admissible_pairs,
+    detect_resistance_trendlines,
+    detect_trendlines,
+    wilder_atr,
+)
+from tests.conftest import SYMBOLS, read_bars
+
+P = TrendlineParams()
+A0 = math.log(20.0)
+SLOPE = 0.0015  # log per bar: +46 %/year
+CASES = {
+    3: [(50, 0.10), (120, 0.0), (190, 0.0), (260, 0.0), (330, 0.09)],
+    4: [(40, 0.10), (100, 0.0), (170, 0.0), (240, 0.0), (320, 0.0)],
+    6: [(60, 0.0), (115, 0.0), (170, 0.0), (225, 0.0), (280, 0.0), (335, 0.0)],
+}
+ASOFS = (date(2024, 6, 14), date(2025, 4, 30), date(2025, 11, 24))
+
+
+def excursion(n: int, troughs: list[tuple[int, float]], height: float = 0.25, start: float = 0.15,
+              end: float = 0.12) -> np.ndarray:
+    """Log distance above the line: piecewise linear through the troughs' depths plus a sine hump per segment."""
+    pts = [(0, start), *troughs, (n - 1, end)]
+    e = np.empty(n)
+    for (p0, d0), (p1, d1) in itertools.pairwise(pts):
+        u = (np.arange(p0, p1 + 1) - p0) / (p1 - p0)
+        e[p0:p1 + 1] = d0 + (d1 - d0) * u + height * np.sin(np.pi * u)
+    return e
+
+
+def bars_from_log_low(log_low: np.ndarray, rng_log: float = 0.02, start: str = "2020-01-01") -> pd.DataFrame:
+    """Daily bars whose lows are exp(log_low): open 40 %, close 60 % and high 100 % of a fixed log range above."""
+    idx = pd.bdate_range(start, periods=len(log_low))
+    low = np.exp(log_low)
+    return pd.DataFrame({
+        "open": np.exp(log_low + 0.4 * rng_log), "high": np.exp(log_low + rng_log), "low": low,
+        "close": np.exp(log_low + 0.6 * rng_log), "volume": 1e6,
+    }, index=idx)
+
+
+def planted(n_touches: int, jitter: float = 0.0, seed: int = 0, n: int = 400) -> tuple[pd.DataFrame, list[int]]:
+    troughs = CASES[n_touches]
+    e = excursion(n, troughs)
+    if jitter:
+        e = e + np.random.default_rng(seed).normal(0.0, jitter, n)
+    touches = [p for p, d in troughs if d == 0.0]
+    return bars_from_log_low(A0 + SLOPE * np.arange(n) + e), touches
+
+
+def line_log(b: float) -> float:
+    return A0 + SLOPE * b
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Planted lines
+
+
+@pytest.mark.parametrize("n_touches", sorted(CASES))
+def test_planted_exact_line_is_recovered_exactly(n_touches: int) -> None:
+    bars, touches = planted(n_touches)
+    lines = detect_trendlines(bars)
+    assert lines, "no line found"
+    best = lines[0]
+    assert list(best.touch_positions) == touches
+    assert set(best.anchor_positions) <= set(touches)
+    assert best.slope_log_per_bar == pytest.approx(SLOPE, abs=1e-9)
+    t = len(bars) - 1
+    assert best.level_at_asof == pytest.approx(math.exp(line_log(t)), rel=1e-9)
+    assert best.value_at(touches[0]) == pytest.approx(bars["low"].iloc[touches[0]], rel=1e-12)
+    assert best.n_touches == n_touches
+    assert best.confirmed
+    assert best.direction == "ascending"
+    assert best.slope_pct_per_year == pytest.approx((math.exp(252 * SLOPE) - 1) * 100, rel=1e-9)
+    assert best.status == "active"
+    assert best.higher_lows_intact
+    assert best.long_term == (touches[-1] - touches[0] >= 250)
+    assert best.first_date == bars.index[touches[0]].date()
+    assert best.last_touch_date == bars.index[touches[-1]].date()
+    assert best.touch_prices == tuple(bars["low"].iloc[touches])
+    atr_t = atr(bars).iloc[-1]
+    assert best.distance_atr == pytest.approx((bars["close"].iloc[-1] - best.level_at_asof) / atr_t, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("n_touches", [4, 6])
+def test_planted_line_with_jitter_is_rank_one(n_touches: int, seed: int) -> None:
+    sigma = 0.002  # log jitter of every bar (touch lows move off the line by up to ~3σ)
+    bars, touches = planted(n_touches, jitter=sigma, seed=seed)
+    best = detect_trendlines(bars)[0]
+    assert list(best.touch_positions) == touches
+    # slope through two touches at least 55 bars apart, each off the line by <= 4σ: error <= 8σ/55 ≈ 3e-4;
+    # the fit term picks the pair that fits the other touches best, which is much closer.
+    assert best.slope_log_per_bar == pytest.approx(SLOPE, abs=1.5e-4)
+    t = len(bars) - 1
+    assert math.log(best.level_at_asof) == pytest.approx(line_log(t), abs=0.02)
+
+
+def test_resistance_mirror_recovers_planted_descending_line() -> None:
+    n = 400
+    troughs = CASES[4]
+    log_high = math.log(50.0) - 0.001 * np.arange(n) - excursion(n, troughs)
+    low = log_high - 0.02
+    bars = bars_from_log_low(low)
+    lines = detect_resistance_trendlines(bars)
+    best = lines[0]
+    assert best.kind == "resistance"
+    assert list(best.touch_positions) == [p for p, d in troughs if d == 0.0]
+    assert best.slope_log_per_bar == pytest.approx(-0.001, abs=1e-9)
+    assert best.direction == "descending"
+    assert best.touch_prices == tuple(bars["high"].iloc[list(best.touch_positions)])
+    assert best.distance_atr < 0  # price is below its resistance
+    assert best.status == "active"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scale invariance and as-of safety
+
+
+def scaled(bars: pd.DataFrame, k: float) -> pd.DataFrame:
+    out = bars.copy()
+    out[["open", "high", "low", "close"]] *= k
+    return out
+
+
+def same_lines(a: list[Trendline], b: list[Trendline], k: float) -> None:
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        assert x.anchor_positions == y.anchor_positions
+        assert x.touch_positions == y.touch_positions
+        assert (x.status, x.direction, x.confirmed, x.long_term, x.higher_lows_intact) == (
+            y.status, y.direction, y.confirmed, y.long_term, y.higher_lows_intact)
+        assert y.slope_log_per_bar == pytest.approx(x.slope_log_per_bar, abs=1e-12)
+        assert y.level_at_asof == pytest.approx(k * x.level_at_asof, rel=1e-9)
+        assert y.distance_atr == pytest.approx(x.distance_atr, rel=1e-6, abs=1e-9)
+        assert y.score == pytest.approx(x.score, rel=1e-9)
+        np.testing.assert_allclose(y.touch_prices, np.array(x.touch_prices) * k, rtol=1e-12)
+
+
+@pytest.mark.parametrize("k", [0.01, 7.3, 1000.0])
+@pytest.mark.parametrize("symbol", ["MARA", "CLSK"])
+def test_scale_invariance_real(symbol: str, k: float) -> None:
+    bars = read_bars(symbol)
+    asof = date(2025, 11, 24)
+    same_lines(detect_trendlines(bars, asof), detect_trendlines(scaled(bars, k), asof), k)
+    same_lines(detect_resistance_trendlines(bars, asof), detect_resistance_trendlines(scaled(bars, k), asof), k)
+
+
+@pytest.mark.parametrize("k", [0.01, 7.3, 1000.0])
+def test_scale_invariance_planted(k: float) -> None:
+    bars, _ = planted(4, jitter=0.002, seed=3)
+    same_lines(detect_trendlines(bars), detect_trendlines(scaled(bars, k)), k)
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_no_look_ahead(symbol: str) -> None:
+    bars = read_bars(symbol)
+    for asof in ASOFS:
+        got = detect_trendlines(bars, asof)
+        assert got == detect_trendlines(bars.loc[: pd.Timestamp(asof)])
+        assert got, f"{symbol} {asof}: expected some support line"
+        later = bars.index > pd.Timestamp(asof)
+        changed = bars.copy()
+        changed.loc[later, ["open", "high", "low", "close"]] *= 0.3  # a crash after the as-of date
+        assert detect_trendlines(changed, asof) == got
+        assert detect_resistance_trendlines(changed, asof) == detect_resistance_trendlines(bars, asof)
+
+
+def test_weekend_asof_uses_previous_bar() -> None:
+    bars = read_bars("RIOT")
+    friday, saturday = date(2025, 11, 21), date(2025, 11, 22)
+    lines = detect_trendlines(bars, saturday)
+    assert lines == detect_trendlines(bars, friday)
+    assert all(x.asof_date == friday for x in lines)
+    assert detect_trendlines(bars, date(1990, 1, 1)) == []
+
+
+def test_value_at_dates() -> None:
+    bars, touches = planted(4)
+    best = detect_trendlines(bars)[0]
+    t = len(bars) - 1
+    assert best.value_at(bars.index[touches[1]].date()) == pytest.approx(math.exp(line_log(touches[1])), rel=1e-9)
+    assert best.value_at(bars.index[-1]) == pytest.approx(best.level_at_asof, rel=1e-12)
+    last = bars.index[-1]  # a business day; the next Saturday maps to the Friday before it
+    saturday = last + pd.offsets.Week(weekday=5)
+    friday_pos = bars.index.get_indexer([saturday - pd.Timedelta(days=1)])[0]
+    if friday_pos >= 0:
+        assert best.value_at(saturday.date()) == pytest.approx(math.exp(line_log(friday_pos)), rel=1e-9)
+    future = (last + pd.offsets.BDay(10)).date()  # projected with business days
+    assert best.value_at(future) == pytest.approx(math.exp(line_log(t + 10)), rel=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Brute-force re-check of every rule on real data
+
+
+def is_pivot(values: list[float], i: int, w: int, lowest: bool) -> bool:
+    if i < w or i + w > len(values) - 1:
+        return False
+    v = values if lowest else [-x for x in values]
+    return all(v[i] < v[b] for b in range(i - w, i)) and all(v[i] <= v[b] for b in range(i + 1, i + w + 1))
+
+
+def check_rules(cut: pd.DataFrame, line: Trendline) -> None:
+    """Re-derive every documented rule with plain loops (support or, mirrored, resistance)."""
+    w = P.pivot_window
+    s = 1.0 if line.kind == "support" else -1.0
+    n = len(cut)
+    t = n - 1
+    ext = cut["low" if line.kind == "support" else "high"].tolist()
+    lo = [s * math.log(x) for x in ext]
+    cl = [s * math.log(x) for x in cut["close"].tolist()]
+    atr_ref = atr(cut).to_numpy()
+    first = next(k for k in range(n) if np.isfinite(atr_ref[k]))
+    atr_rel = [float(atr_ref[max(b, first)] / cut["close"].iloc[max(b, first)]) for b in range(n)]
+    tau = tolerance(cut)
+    assert line.tolerance == pytest.approx(tau, rel=1e-12)
+    assert line.asof_position == t and line.asof_date == cut.index[-1].date()
+
+    def L(b: int) -> float:
+        return s * (line.intercept_log + line.slope_log_per_bar * b)
+
+    i, j = line.anchor_positions
+    assert j - i >= P.min_anchor_gap
+    touches = list(line.touch_positions)
+    assert touches[0] == i and j in touches and touches == sorted(touches)
+    assert L(i) == pytest.approx(lo[i], abs=1e-12) and L(j) == pytest.approx(lo[j], abs=1e-12)
+    for p in touches:
+        assert is_pivot(ext, p, w, lowest=line.kind == "support"), p
+        assert abs(lo[p] - L(p)) <= tau + 1e-12
+    for a, b in itertools.pairwise(touches):
+        assert b - a >= w
+        assert max(cl[x] - L(x) for x in range(a + 1, b)) >= P.rebound_atr * atr_rel[b] - 1e-12
+    for b in range(i + 1, j):
+        assert lo[b] >= L(b) - tau - 1e-12, f"low at {b} cuts the line between the anchors"
+    viol = [b for b in range(i + 1, n) if cl[b] < L(b) - tau]
+    for b in viol:
+        assert b > t - P.recent_bars and b > touches[-1], f"close violates the line at {b}"
+    decisive = [b for b in viol if cl[b] < L(b) + math.log(1 - P.break_pct)]
+    consecutive = any(b + 1 in viol for b in viol)
+    held = any(abs(lo[b] - L(b)) <= tau and cl[b] >= L(b) - tau for b in range(max(t - P.recent_bars + 1, i + 1), n))
+    want = "broken" if (decisive or consecutive) else ("testing" if (viol or held) else "active")
+    assert line.status == want
+    assert line.n_touches == len(touches) and line.confirmed == (len(touches) >= 3)
+    assert line.span_bars == touches[-1] - i and line.long_term == (line.span_bars >= 250)
+    pct = (math.exp(252 * line.slope_log_per_bar) - 1) * 100
+    assert line.slope_pct_per_year == pytest.approx(pct)
+    assert line.direction == ("ascending" if pct > 2 else "descending" if pct < -2 else "flat")
+    pivots = [p for p in range(i, n) if is_pivot(ext, p, w, lowest=line.kind == "support")]
+    hl = all(lo[p] >= L(p) - tau for p in pivots) and all(
+        lo[b] >= lo[a] - tau for a, b in itertools.pairwise(touches))
+    assert line.higher_lows_intact == hl
+    level = math.exp(s * L(t))
+    assert line.level_at_asof == pytest.approx(level, rel=1e-12)
+    assert line.distance_atr == pytest.approx((cut["close"].iloc[-1] - level) / atr_ref[-1], rel=1e-9, abs=1e-12)
+    assert line.touch_dates == tuple(d.date() for d in cut.index[touches])
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_every_returned_line_obeys_the_rules(symbol: str) -> None:
+    bars = read_bars(symbol)
+    for asof in ASOFS:
+        cut = bars.loc[: pd.Timestamp(asof)]
+        for detect in (detect_trendlines, detect_resistance_trendlines):
+            lines = detect(bars, asof)
+            assert 0 < len(lines) <= P.max_lines
+            scores = [x.score for x in lines]
+            assert scores == sorted(scores, reverse=True)
+            for line in lines:
+                check_rules(cut, line)
+            for a in range(len(lines)):
+                for b in range(a):
+                    shared = set(lines[a].touch_positions) & set(lines[b].touch_positions)
+                    assert len(shared) < 3, "near-duplicate lines returned"
+
+
+@pytest.mark.parametrize("symbol", ["CIFR", "MARA"])
+def test_admissible_pairs_match_brute_force(symbol: str) -> None:
+    cut = read_bars(symbol).loc[:"2025-11-24"]
+    lo = np.log(cut["low"].to_numpy())
+    cl = np.log(cut["close"].to_numpy())
+    tau = tolerance(cut)
+    t_hold = len(cut) - 1 - P.recent_bars
+    piv = pivot_lows(lo, P.pivot_window)
+    want = set()
+    for r in range(len(piv)):
+        for s in range(r + 1, len(piv)):
+            i, j = int(piv[r]), int(piv[s])
+            if j - i < P.min_anchor_gap:
+                continue
+            m = (lo[j] - lo[i]) / (j - i)
+            between = np.arange(i + 1, j)
+            hold = np.arange(i + 1, t_hold + 1)
+            if np.all(lo[between] >= lo[i] + m * (between - i) - tau - 1e-12) and np.all(
+                    cl[hold] >= lo[i] + m * (hold - i) - tau - 1e-12):
+                want.add((r, s))
+    rr, ss = _admissible_pairs(lo, cl, piv, tau, t_hold, P.min_anchor_gap)
+    assert set(zip(rr.tolist(), ss.tolist(), strict=True)) == want
+    assert len(want) > 10
+
+
+def test_fast_atr_and_tolerance_equal_pivots_module() -> None:
+    for symbol in SYMBOLS:
+        bars = read_bars(symbol)
+        got = wilder_atr(bars["high"].to_numpy(), bars["low"].to_numpy(), bars["close"].to_numpy())
+        np.testing.assert_array_equal(got, atr(bars).to_numpy())
+    assert pivot_highs(np.array([1.0, 2, 3, 2, 1]), 2).tolist() == [2]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Negative controls
+
+
+def test_falling_series_has_no_ascending_support() -> None:
+    n = 500
+    b = np.arange(n)
+    log_low = math.log(100.0) - 0.004 * b + 0.03 * np.sin(2 * np.pi * b / 20)
+    lines = detect_trendlines(bars_from_log_low(log_low))
+    assert lines, "the falling series has descending supports"
+    assert all(x.direction == "descending" for x in lines)
+    rising = detect_trendlines(bars_from_log_low(math.log(100.0) + 0.004 * b + 0.03 * np.sin(2 * np.pi * b / 20)))
+    assert rising and rising[0].direction == "ascending"  # the same shape mirrored in time trend is found
+
+
+def with_closes(bars: pd.DataFrame, positions: list[int], rel_to_line: float) -> pd.DataFrame:
+    """Put the close (and the bar around it) of each position at line × rel_to_line."""
+    out = bars.copy()
+    for p in positions:
+        c = math.exp(line_log(p)) * rel_to_line
+        out.iloc[p, out.columns.get_indexer(["open", "high", "low", "close"])] = [c * 1.004, c * 1.008, c * 0.996, c]
+    return out
+
+
+def find_planted(lines: list[Trendline], touches: list[int]) -> Trendline:
+    for x in lines:
+        if list(x.touch_positions) == touches:
+            return x
+    raise AssertionError(f"planted line {touches} not returned: {[x.touch_positions for x in lines]}")
+
+
+def test_injected_break_gives_status_broken() -> None:
+    bars, touches = planted(4)
+    t = len(bars) - 1
+    assert find_planted(detect_trendlines(bars), touches).status == "active"
+    broken = with_closes(bars, [t - 2, t - 1, t], 0.94)  # three closes 6 % under the line
+    line = find_planted(detect_trendlines(broken), touches)
+    assert line.status == "broken"
+    assert line.distance_atr < 0
+    one_decisive = with_closes(bars, [t], 0.96)  # a single close 4 % under: decisive
+    assert find_planted(detect_trendlines(one_decisive), touches).status == "broken"
+
+
+def test_single_shallow_close_is_testing_and_old_break_removes_line() -> None:
+    bars, touches = planted(4)
+    t = len(bars) - 1
+    poke = with_closes(bars, [t - 3], 0.978)  # one close 2.2 % under the line: beyond tau, not 3 %
+    line = find_planted(detect_trendlines(poke), touches)
+    assert line.tolerance < 0.022
+    assert line.status == "testing"
+    two = with_closes(bars, [t - 3, t - 2], 0.978)  # two in a row: broken
+    assert find_planted(detect_trendlines(two), touches).status == "broken"
+    old = with_closes(bars, [t - 30, t - 29], 0.94)  # broken more than `recent_bars` ago: the line is gone
+    assert all(list(x.touch_positions) != touches for x in detect_trendlines(old))
+
+
+def test_testing_when_recent_low_touches_line() -> None:
+    bars, touches = planted(4)
+    t = len(bars) - 1
+    out = bars.copy()
+    level = math.exp(line_log(t - 1))
+    out.iloc[t - 1, out.columns.get_indexer(["low", "close"])] = [level * 1.002, level * 1.03]
+    assert find_planted(detect_trendlines(out), touches).status == "testing"
