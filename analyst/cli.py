@@ -1,0 +1,121 @@
+"""Command line: ``python -m analyst levels SYMBOL [--asof YYYY-MM-DD] [--json] [--refresh]``.
+
+Prints the brief, the EMA/band values, the trendlines and the horizontal levels as of the date, from the
+bundled snapshot and the local store (no network unless ``--refresh`` is given and offline mode is off).
+Exit status: 0 on success, 1 when there is no data, 2 for invalid arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from analyst.brief import write_brief
+from analyst.picture import TechnicalPicture, build_picture
+from indicators.levels import Level
+from indicators.trendlines import Trendline
+from marketdata.repository import Repository, default_repository
+from marketdata.symbols import InvalidSymbol, normalize_symbol
+
+INDICATOR_LABELS = {
+    "ema_20": "EMA 20", "ema_50": "EMA 50", "ema_100": "EMA 100", "ema_200": "EMA 200",
+    "bb_upper": "BB upper", "bb_mid": "BB middle", "bb_lower": "BB lower",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analyst", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    levels = commands.add_parser("levels", help="brief, indicators, trendlines and levels of one ticker")
+    levels.add_argument("symbol", help="ticker, e.g. CLSK")
+    levels.add_argument("--asof", type=date.fromisoformat, default=None,
+                        help="as-of date YYYY-MM-DD (default: last bar)")
+    levels.add_argument("--json", action="store_true", help="print JSON instead of text")
+    levels.add_argument("--refresh", action="store_true", help="try a live refresh first (unless LEVELS_OFFLINE=1)")
+    return parser
+
+
+def _line_dict(line: Trendline) -> dict[str, Any]:
+    return {
+        "kind": line.kind, "level": round(line.level_at_asof, 4),
+        "slope_pct_per_year": round(line.slope_pct_per_year, 2),
+        "direction": line.direction, "status": line.status, "touches": line.n_touches, "confirmed": line.confirmed,
+        "long_term": line.long_term, "higher_lows_intact": line.higher_lows_intact,
+        "since": line.first_date.isoformat(), "last_touch": line.last_touch_date.isoformat(),
+        "anchors": [d.isoformat() for d in line.anchor_dates], "touch_dates": [d.isoformat() for d in line.touch_dates],
+        "span_bars": line.span_bars, "distance_atr": round(line.distance_atr, 3), "score": round(line.score, 3),
+    }
+
+
+def _level_dict(level: Level) -> dict[str, Any]:
+    out = asdict(level)
+    for key in ("first_touch", "last_touch"):
+        out[key] = out[key].isoformat() if out[key] else None
+    out["tags"] = list(out.get("tags", ()))
+    return out
+
+
+def picture_json(p: TechnicalPicture, source: str) -> dict[str, Any]:
+    """Return the picture and its brief as JSON-ready data."""
+    snap = p.snapshot
+    return {
+        "symbol": p.symbol, "asof": snap.date.isoformat(), "source": source,
+        "close": snap.close, "prev_close": snap.prev_close, "change": snap.change, "change_pct": snap.change_pct,
+        "brief": write_brief(p).text,
+        "indicators": snap.values,
+        "trendlines": {"support": [_line_dict(t) for t in p.supports],
+                       "resistance": [_line_dict(t) for t in p.resistance_lines]},
+        "levels": {"supports": [_level_dict(lv) for lv in p.levels.supports],
+                   "resistances": [_level_dict(lv) for lv in p.levels.resistances],
+                   "high_52w": p.levels.high_52w, "low_52w": p.levels.low_52w},
+    }
+
+
+def picture_text(p: TechnicalPicture, source: str) -> str:
+    """Return the picture as plain text for a terminal."""
+    snap = p.snapshot
+    out = [f"{p.symbol} as of {snap.date} close  ({source})", "", write_brief(p).text, "", "Indicators"]
+    for key, label in INDICATOR_LABELS.items():
+        value = snap.values[key]
+        out.append(f"  {label:<10} {'—' if value is None else f'{value:>10.2f}'}")
+    out += ["", "Trendlines"]
+    for line in (*p.supports, *p.resistance_lines):
+        out.append(f"  {line.kind:<10} {line.level_at_asof:>10.2f}  {line.direction:<10} {line.status:<8}"
+                   f" {line.n_touches} touches since {line.first_date}  slope {line.slope_pct_per_year:+.1f}%/yr")
+    if not (p.supports or p.resistance_lines):
+        out.append("  none")
+    out += ["", "Levels (nearest first)"]
+    for level in (*p.levels.resistances[::-1], *p.levels.supports):
+        out.append(f"  {level.side:<10} {level.price:>10.2f}  zone {level.zone_low:.2f}–{level.zone_high:.2f}"
+                   f"  {level.touches} touches  {level.source}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None, repository: Repository | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        symbol = normalize_symbol(args.symbol)
+    except InvalidSymbol as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    repo = repository or default_repository()
+    result = repo.load(symbol, refresh=args.refresh)
+    for notice in result.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    if result.bars.empty:
+        print(f"error: no data for {symbol} (not bundled, not in the local store)", file=sys.stderr)
+        return 1
+    if args.asof is not None and result.first_bar is not None and args.asof < result.first_bar:
+        print(f"error: --asof {args.asof} is before the first bar of {symbol} ({result.first_bar})", file=sys.stderr)
+        return 2
+    picture = build_picture(symbol, result.bars, repo.actions(), args.asof)
+    if args.json:
+        print(json.dumps(picture_json(picture, result.source_label), indent=2, default=str))
+    else:
+        print(picture_text(picture, result.source_label))
+    return 0
