@@ -1,0 +1,61 @@
+"""The command-line entry: same numbers as the page, offline, clear errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from analyst.brief import write_brief
+from analyst.cli import main
+from analyst.picture import build_picture
+from marketdata.config import BUNDLED_DIR
+from marketdata.snapshot import Snapshot
+from tests.conftest import ROOT, read_bars
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "indicators_2025-11-24.csv"
+
+
+def test_json_output_matches_golden_indicators_and_the_brief(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["levels", "clsk", "--asof", "2025-11-24", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["symbol"], out["asof"], out["close"]) == ("CLSK", "2025-11-24", 11.48)
+    with GOLDEN.open() as fh:
+        golden = next(r for r in csv.DictReader(fh) if r["symbol"] == "CLSK")
+    for key in ("ema_20", "ema_50", "ema_100", "ema_200", "bb_mid", "bb_upper", "bb_lower"):
+        assert out["indicators"][key] == pytest.approx(float(golden[key]), abs=1e-9)
+    picture = build_picture("CLSK", read_bars("CLSK"), Snapshot(BUNDLED_DIR).actions(), date(2025, 11, 24))
+    assert out["brief"] == write_brief(picture).text
+    assert len(out["trendlines"]["support"]) == len(picture.supports)
+    assert [lv["price"] for lv in out["levels"]["supports"]] == [lv.price for lv in picture.levels.supports]
+
+
+def test_text_output(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["levels", "RIOT", "--asof", "2025-11-24"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("RIOT as of 2025-11-24 close")
+    assert "EMA 200" in out and "Trendlines" in out and "Levels (nearest first)" in out
+
+
+@pytest.mark.parametrize(("argv", "status", "message"), [
+    (["levels", "../etc/passwd"], 2, "not a ticker"),
+    (["levels", "ZZZZ"], 1, "no data for ZZZZ"),
+    (["levels", "CIFR", "--asof", "2001-01-02"], 2, "before the first bar"),
+])
+def test_errors_are_clear(argv: list[str], status: int, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == status
+    assert message in capsys.readouterr().err
+
+
+def test_module_entry_runs_offline() -> None:
+    env = {**os.environ, "LEVELS_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "analyst", "levels", "MARA", "--asof", "2025-11-24"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "MARA closed at $11.21 on November 24, 2025" in done.stdout
