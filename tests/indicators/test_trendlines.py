@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -195,11 +196,11 @@ def test_value_at_dates() -> None:
     t = len(bars) - 1
     assert best.value_at(bars.index[touches[1]].date()) == pytest.approx(math.exp(line_log(touches[1])), rel=1e-9)
     assert best.value_at(bars.index[-1]) == pytest.approx(best.level_at_asof, rel=1e-12)
-    last = bars.index[-1]  # a business day; the next Saturday maps to the Friday before it
-    saturday = last + pd.offsets.Week(weekday=5)
-    friday_pos = bars.index.get_indexer([saturday - pd.Timedelta(days=1)])[0]
-    if friday_pos >= 0:
-        assert best.value_at(saturday.date()) == pytest.approx(math.exp(line_log(friday_pos)), rel=1e-9)
+    saturday = bars.index[200] + pd.offsets.Week(weekday=5)  # inside the data: maps to the Friday before
+    friday_pos = int(bars.index.get_indexer([saturday - pd.Timedelta(days=1)])[0])
+    assert friday_pos > 200
+    assert best.value_at(saturday.date()) == pytest.approx(math.exp(line_log(friday_pos)), rel=1e-9)
+    last = bars.index[-1]
     future = (last + pd.offsets.BDay(10)).date()  # projected with business days
     assert best.value_at(future) == pytest.approx(math.exp(line_log(t + 10)), rel=1e-9)
 
@@ -215,8 +216,32 @@ def is_pivot(values: list[float], i: int, w: int, lowest: bool) -> bool:
     return all(v[i] < v[b] for b in range(i - w, i)) and all(v[i] <= v[b] for b in range(i + 1, i + w + 1))
 
 
-def check_rules(cut: pd.DataFrame, line: Trendline) -> None:
+@dataclass
+class Context:
+    """Everything the rule check needs about one as-of cut, computed once with plain loops / the reference ATR."""
+
+    cut: pd.DataFrame
+    tau: float
+    atr_ref: np.ndarray
+    atr_rel: list[float]
+    pivots: dict[str, set[int]]
+
+    @classmethod
+    def of(cls, cut: pd.DataFrame) -> Context:
+        atr_ref = atr(cut).to_numpy()
+        first = next(k for k in range(len(cut)) if np.isfinite(atr_ref[k]))
+        close = cut["close"].tolist()
+        atr_rel = [float(atr_ref[max(b, first)] / close[max(b, first)]) for b in range(len(cut))]
+        pivots = {}
+        for kind, col in (("support", "low"), ("resistance", "high")):
+            ext = cut[col].tolist()
+            pivots[kind] = {p for p in range(len(cut)) if is_pivot(ext, p, P.pivot_window, kind == "support")}
+        return cls(cut, tolerance(cut), atr_ref, atr_rel, pivots)
+
+
+def check_rules(ctx: Context, line: Trendline) -> None:
     """Re-derive every documented rule with plain loops (support or, mirrored, resistance)."""
+    cut = ctx.cut
     w = P.pivot_window
     s = 1.0 if line.kind == "support" else -1.0
     n = len(cut)
@@ -224,10 +249,7 @@ def check_rules(cut: pd.DataFrame, line: Trendline) -> None:
     ext = cut["low" if line.kind == "support" else "high"].tolist()
     lo = [s * math.log(x) for x in ext]
     cl = [s * math.log(x) for x in cut["close"].tolist()]
-    atr_ref = atr(cut).to_numpy()
-    first = next(k for k in range(n) if np.isfinite(atr_ref[k]))
-    atr_rel = [float(atr_ref[max(b, first)] / cut["close"].iloc[max(b, first)]) for b in range(n)]
-    tau = tolerance(cut)
+    atr_ref, atr_rel, tau, piv = ctx.atr_ref, ctx.atr_rel, ctx.tau, ctx.pivots[line.kind]
     assert line.tolerance == pytest.approx(tau, rel=1e-12)
     assert line.asof_position == t and line.asof_date == cut.index[-1].date()
 
@@ -240,7 +262,7 @@ def check_rules(cut: pd.DataFrame, line: Trendline) -> None:
     assert touches[0] == i and j in touches and touches == sorted(touches)
     assert L(i) == pytest.approx(lo[i], abs=1e-12) and L(j) == pytest.approx(lo[j], abs=1e-12)
     for p in touches:
-        assert is_pivot(ext, p, w, lowest=line.kind == "support"), p
+        assert p in piv and p + w <= t, p
         assert abs(lo[p] - L(p)) <= tau + 1e-12
     for a, b in itertools.pairwise(touches):
         assert b - a >= w
@@ -260,8 +282,7 @@ def check_rules(cut: pd.DataFrame, line: Trendline) -> None:
     pct = (math.exp(252 * line.slope_log_per_bar) - 1) * 100
     assert line.slope_pct_per_year == pytest.approx(pct)
     assert line.direction == ("ascending" if pct > 2 else "descending" if pct < -2 else "flat")
-    pivots = [p for p in range(i, n) if is_pivot(ext, p, w, lowest=line.kind == "support")]
-    hl = all(lo[p] >= L(p) - tau for p in pivots) and all(
+    hl = all(lo[p] >= L(p) - tau for p in piv if p >= i) and all(
         lo[b] >= lo[a] - tau for a, b in itertools.pairwise(touches))
     assert line.higher_lows_intact == hl
     level = math.exp(s * L(t))
@@ -274,18 +295,27 @@ def check_rules(cut: pd.DataFrame, line: Trendline) -> None:
 def test_every_returned_line_obeys_the_rules(symbol: str) -> None:
     bars = read_bars(symbol)
     for asof in ASOFS:
-        cut = bars.loc[: pd.Timestamp(asof)]
+        ctx = Context.of(bars.loc[: pd.Timestamp(asof)])
         for detect in (detect_trendlines, detect_resistance_trendlines):
             lines = detect(bars, asof)
             assert 0 < len(lines) <= P.max_lines
             scores = [x.score for x in lines]
             assert scores == sorted(scores, reverse=True)
             for line in lines:
-                check_rules(cut, line)
+                check_rules(ctx, line)
             for a in range(len(lines)):
                 for b in range(a):
                     shared = set(lines[a].touch_positions) & set(lines[b].touch_positions)
                     assert len(shared) < 3, "near-duplicate lines returned"
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_best_first_pruning_does_not_change_the_result(symbol: str) -> None:
+    bars = read_bars(symbol)
+    everything = TrendlineParams(max_lines=1000)  # the stopping rule never fires: every pair is scored
+    for asof in ASOFS:
+        assert detect_trendlines(bars, asof) == detect_trendlines(bars, asof, everything)[:P.max_lines]
+        assert detect_resistance_trendlines(bars, asof) == detect_resistance_trendlines(bars, asof, everything)[:5]
 
 
 @pytest.mark.parametrize("symbol", ["CIFR", "MARA"])

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
@@ -42,7 +43,7 @@ def param(at: AppTest, key: str) -> list[str]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def table_with(at: AppTest, column: str):  # noqa: ANN201 - a pandas DataFrame
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
     """Return the first dataframe on the page that has ``column``."""
     for element in at.dataframe:
         if column in element.value.columns:
