@@ -98,6 +98,10 @@ def _trendline_sentence(p: TechnicalPicture) -> str:
                 f" in the last two weeks.")
     if line.status == "broken":
         return f"It has broken below its {what} ({since}), which now stands at {usd(line.level_at_asof)}."
+    if line.status == "testing" and gap > 200.0 * line.tolerance:
+        # the line was tested within the last bars, and price has already moved well away from it
+        return (f"It is rebounding from its {what}, tested on {day(line.last_touch_date)} and now at"
+                f" {usd(line.level_at_asof)} ({since}).")
     if line.status == "testing":
         return f"It is testing its {what} near {usd(line.level_at_asof)} ({since})."
     bars_since_touch = line.asof_position - line.touch_positions[-1]
