@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.navigation import mark_navigation
 
-st.set_page_config(page_title="Technical levels", page_icon=":material/candlestick_chart:", layout="wide")
+st.set_page_config(page_title="Technical levels", page_icon="📈", layout="wide")
 
 mark_navigation()
 navigation = st.navigation(
