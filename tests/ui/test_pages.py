@@ -150,3 +150,27 @@ def test_adding_an_unknown_symbol_offline_gives_a_clear_message() -> None:
     at.text_input[0].input("not a symbol!")
     at.button[0].click().run()
     assert any("is not a ticker" in t for t in texts(at.error))
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_ticker_page_shows_trendlines_levels_and_the_brief(symbol: str) -> None:
+    at = open_page("ticker", symbol=symbol, asof="2025-11-24")
+    assert not at.exception
+    fig = figure(at)
+    names = trace_names(fig)
+    assert any(n.startswith("Support trendline since") for n in names)
+    assert fig["layout"].get("shapes"), "horizontal levels are drawn as shapes"
+    brief = next(t for t in texts(at.markdown) if "closed at $" in t)
+    assert brief.startswith(f"{symbol} closed at $")
+    assert "November 24, 2025" in brief and "JPMorgan" in brief
+    levels = table_with(at, "Touches")
+    assert len(levels) >= 3
+    assert {"Since", "Status", "Level"} <= set(levels.columns)
+    assert len(at.get("download_button")) == 2
+
+
+def test_trendlines_and_levels_can_be_switched_off_by_url() -> None:
+    at = open_page("ticker", symbol="CLSK", asof="2025-11-24", show=["EMA20", "Targets"])
+    fig = figure(at)
+    assert not any("trendline" in n for n in trace_names(fig))
+    assert not fig["layout"].get("shapes")
