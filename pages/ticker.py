@@ -76,7 +76,7 @@ top[2].caption(
 
 @st.fragment
 def chart_panel() -> None:
-    controls = st.columns([3, 2, 6])
+    controls = st.columns([4, 2, 7])
     rng = controls[0].segmented_control("Range", RANGE_PRESETS, default=DEFAULT_RANGE, required=True,
                                         key="range", bind="query-params")
     scale = controls[1].segmented_control("Scale", SCALES, default="linear", required=True,
