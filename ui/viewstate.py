@@ -16,6 +16,7 @@ match exactly (case included): the same rules as Streamlit's widgets bound to qu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -36,6 +37,16 @@ QueryValue = str | list[str]
 
 def _last(value: QueryValue) -> str:
     return value[-1] if isinstance(value, list) else value
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_iso_date(text: str) -> date:
+    """Return the date of ``YYYY-MM-DD`` text; raise ValueError for anything else (no week or ordinal forms)."""
+    if not ISO_DATE.fullmatch(text):
+        raise ValueError(f"not a YYYY-MM-DD date: {text!r}")
+    return date.fromisoformat(text)
 
 
 def _shown(text: str, limit: int = 40) -> str:
@@ -93,21 +104,17 @@ class ViewState:
             raw = _last(params["asof"]).strip()
             if raw:
                 try:
-                    state = replace(state, asof=date.fromisoformat(raw))
+                    state = replace(state, asof=parse_iso_date(raw))
                 except ValueError:
                     messages.append(f"As-of date {_shown(raw)} is not a date (use YYYY-MM-DD); showing the latest bar.")
-        if "range" in params:
-            raw = _last(params["range"])
-            if raw in RANGE_PRESETS:
-                state = replace(state, range=raw)
-            else:
-                messages.append(f"Range {_shown(raw)} is unknown (use {', '.join(RANGE_PRESETS)}); showing 1Y.")
-        if "scale" in params:
-            raw = _last(params["scale"])
-            if raw in SCALES:
-                state = replace(state, scale=raw)
-            else:
-                messages.append(f"Scale {_shown(raw)} is unknown (use linear or log); showing linear.")
+        for key, options, label in (("range", RANGE_PRESETS, "Range"), ("scale", SCALES, "Scale")):
+            if key in params:
+                raw = _last(params[key])
+                if raw in options:
+                    state = replace(state, **{key: raw})
+                else:
+                    default = getattr(cls(), key)
+                    messages.append(f"{label} {_shown(raw)} is unknown (use {', '.join(options)}); showing {default}.")
         if "show" in params:
             values = params["show"] if isinstance(params["show"], list) else [params["show"]]
             tokens = [v for v in values if v != ""]

@@ -55,3 +55,10 @@ def test_messages_do_not_echo_control_characters_or_long_input() -> None:
     _state, messages = ViewState.from_query({"symbol": "\x1b[31m" + "x" * 500})
     assert "\x1b" not in messages[0]
     assert len(messages[0]) < 120
+
+
+@pytest.mark.parametrize("value", ["20251124", "2025-W48-1", "2025-328", "2025-11-24T00:00", " 2025-11-24x"])
+def test_asof_accepts_only_plain_iso_dates(value: str) -> None:
+    state, messages = ViewState.from_query({"asof": value})
+    assert state.asof is None
+    assert len(messages) == 1
