@@ -9,11 +9,11 @@ the few holiday dates of the window) instead of one break per missing day.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from analyst.picture import TechnicalPicture
 from indicators.levels import Level
@@ -70,8 +70,8 @@ def level_name(level: Level) -> str:
     return f"{side} ${level.price:,.2f} ({level.touches} touches)"
 
 
-def _trendline_traces(fig: go.Figure, frame: pd.DataFrame, first_day: pd.Timestamp,
-                      lines: tuple[Trendline, ...], price_row: dict[str, int]) -> None:
+def _trendline_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, first_day: pd.Timestamp,
+                      lines: tuple[Trendline, ...]) -> None:
     if not len(frame):
         return
     t = len(frame) - 1
@@ -85,25 +85,26 @@ def _trendline_traces(fig: go.Figure, frame: pd.DataFrame, first_day: pd.Timesta
         positions = np.arange(lo, t + EXTENSION_BARS + 1)
         values = np.exp(line.intercept_log + line.slope_log_per_bar * positions)
         name = trendline_name(line)
-        fig.add_trace(go.Scatter(
-            x=all_x[lo : t + EXTENSION_BARS + 1], y=np.round(values, 4), mode="lines", name=name,
-            legendgroup=name, line={"color": color, "width": 2, "dash": "dot" if line.status == "broken" else "solid"},
-            hovertemplate=f"{name}<br>{line.status}, %{{y:.2f}}<extra></extra>",
-        ), **price_row)
+        traces.append({
+            "type": "scatter", "x": all_x[lo : t + EXTENSION_BARS + 1], "y": np.round(values, 4), "mode": "lines",
+            "name": name, "legendgroup": name,
+            "line": {"color": color, "width": 2, "dash": "dot" if line.status == "broken" else "solid"},
+            "hovertemplate": f"{name}<br>{line.status}, %{{y:.2f}}<extra></extra>",
+        })
         touches = [(d, p) for d, p in zip(line.touch_dates, line.touch_prices, strict=True)
                    if pd.Timestamp(d) >= first_day]
         if touches:
-            fig.add_trace(go.Scatter(
-                x=[f"{d:%Y-%m-%d}" for d, _ in touches], y=[round(p, 4) for _, p in touches], mode="markers",
-                name=f"{name} touches", legendgroup=name, showlegend=False,
-                marker={"symbol": "triangle-up" if line.kind == "support" else "triangle-down", "size": 9,
-                        "color": color, "line": {"width": 1, "color": "white"}},
-                hovertemplate="touch %{x}: %{y:.2f}<extra></extra>",
-            ), **price_row)
+            traces.append({
+                "type": "scatter", "x": [f"{d:%Y-%m-%d}" for d, _ in touches], "y": [round(p, 4) for _, p in touches],
+                "mode": "markers", "name": f"{name} touches", "legendgroup": name, "showlegend": False,
+                "marker": {"symbol": "triangle-up" if line.kind == "support" else "triangle-down", "size": 9,
+                           "color": color, "line": {"width": 1, "color": "white"}},
+                "hovertemplate": "touch %{x}: %{y:.2f}<extra></extra>",
+            })
 
 
-def _level_shapes(fig: go.Figure, picture: TechnicalPicture, x0: str, x1: str, with_volume: bool) -> None:
-    refs = {"xref": "x", "yref": "y"}
+def _level_shapes(shapes: list[dict[str, Any]], picture: TechnicalPicture, x0: str, x1: str) -> None:
+    refs = {"xref": "x", "yref": "y", "x0": x0, "x1": x1, "layer": "below"}
     exposed = picture.exposed_support()
     for levels, fill, color in ((picture.levels.supports, SUPPORT_ZONE, SUPPORT_COLOR),
                                 (picture.levels.resistances, RESISTANCE_ZONE, RESISTANCE_COLOR)):
@@ -113,10 +114,15 @@ def _level_shapes(fig: go.Figure, picture: TechnicalPicture, x0: str, x1: str, w
         for level in shown:
             label = {"text": level_name(level), "textposition": "top left", "font": {"size": 10, "color": color}}
             if level.zone_high - level.zone_low > 1e-9:
-                fig.add_shape(type="rect", x0=x0, x1=x1, y0=level.zone_low, y1=level.zone_high, fillcolor=fill,
-                              line={"width": 0}, layer="below", **refs)
-            fig.add_shape(type="line", x0=x0, x1=x1, y0=level.price, y1=level.price, label=label,
-                          line={"color": color, "width": 1, "dash": "dash"}, layer="below", **refs)
+                shapes.append({"type": "rect", "y0": level.zone_low, "y1": level.zone_high, "fillcolor": fill,
+                               "line": {"width": 0}, **refs})
+            shapes.append({"type": "line", "y0": level.price, "y1": level.price, "label": label,
+                           "line": {"color": color, "width": 1, "dash": "dash"}, **refs})
+
+
+def _line(x: list[str], y: np.ndarray, name: str, line: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "scatter", "x": x, "y": y, "name": name, "mode": "lines", "line": line,
+            "hovertemplate": "%{y:.2f}", **extra}
 
 
 def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, height: int = 720,
@@ -125,40 +131,33 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
 
     Traces: ``Price`` (candlestick), ``EMA 20``/``EMA 50``/``EMA 100``/``EMA 200``, ``BB upper``,
     ``BB lower`` (filled to the upper band), ``BB middle``, one ``<firm> PT …`` line per analyst target
-    and ``Volume`` in a lower panel — each only when its overlay is on in ``view``. With a ``picture`` (the
-    same as-of date), its best support/resistance trendlines (``Support trendline since …``, drawn from the first
-    anchor, or the window start, to 10 bars past the as-of bar, touches marked) and the nearest horizontal
-    levels (zones as light bands) are drawn too, under the ``Trendlines`` and ``Levels`` overlays.
+    and ``Volume`` in a lower panel (axes ``x2``/``y2``) — each only when its overlay is on in ``view``. With a
+    ``picture`` (the same as-of date), its best support/resistance trendlines (``Support trendline since …``, drawn
+    from the first anchor, or the window start, to 10 bars past the as-of bar, touches marked) and the nearest
+    horizontal levels (zones as light bands, layout shapes) are drawn too, under the ``Trendlines`` and ``Levels``
+    overlays.
+
+    The figure is assembled as plain dicts and wrapped without plotly's per-property validation (which cost
+    ~0.4 s per chart here); the tests render every overlay combination through Streamlit and a real browser.
     """
     visible = window(frame, view.range)
     with_volume = view.shows("Volume")
-    if with_volume:
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.03, row_heights=[0.78, 0.22])
-    else:
-        fig = go.Figure()
-    price_row = {"row": 1, "col": 1} if with_volume else {}
     x = _dates(visible.index)
-    fig.add_trace(
-        go.Candlestick(
-            x=x, open=_values(visible["open"]), high=_values(visible["high"]), low=_values(visible["low"]),
-            close=_values(visible["close"]), name="Price", increasing_line_color=UP, decreasing_line_color=DOWN,
-        ),
-        **price_row,
-    )
+    traces: list[dict[str, Any]] = [{
+        "type": "candlestick", "x": x, "open": _values(visible["open"]), "high": _values(visible["high"]),
+        "low": _values(visible["low"]), "close": _values(visible["close"]), "name": "Price",
+        "increasing": {"line": {"color": UP}}, "decreasing": {"line": {"color": DOWN}},
+    }]
+    shapes: list[dict[str, Any]] = []
     if view.shows("BB"):
-        fig.add_trace(go.Scatter(x=x, y=_values(visible["bb_upper"]), name="BB upper", mode="lines",
-                                 line={"color": BAND_COLOR, "width": 1}, legendgroup="bb",
-                                 hovertemplate="%{y:.2f}"), **price_row)
-        fig.add_trace(go.Scatter(x=x, y=_values(visible["bb_lower"]), name="BB lower", mode="lines",
-                                 line={"color": BAND_COLOR, "width": 1}, fill="tonexty", fillcolor=BAND_FILL,
-                                 legendgroup="bb", hovertemplate="%{y:.2f}"), **price_row)
-        fig.add_trace(go.Scatter(x=x, y=_values(visible["bb_mid"]), name="BB middle", mode="lines",
-                                 line={"color": BAND_COLOR, "width": 1, "dash": "dot"}, legendgroup="bb",
-                                 hovertemplate="%{y:.2f}"), **price_row)
+        band = {"color": BAND_COLOR, "width": 1}
+        traces.append(_line(x, _values(visible["bb_upper"]), "BB upper", band, legendgroup="bb"))
+        traces.append(_line(x, _values(visible["bb_lower"]), "BB lower", band, legendgroup="bb", fill="tonexty",
+                            fillcolor=BAND_FILL))
+        traces.append(_line(x, _values(visible["bb_mid"]), "BB middle", {**band, "dash": "dot"}, legendgroup="bb"))
     for w, color in EMA_COLORS.items():
         if view.shows(f"EMA{w}"):
-            fig.add_trace(go.Scatter(x=x, y=_values(visible[f"ema_{w}"]), name=f"EMA {w}", mode="lines",
-                                     line={"color": color, "width": 1.4}, hovertemplate="%{y:.2f}"), **price_row)
+            traces.append(_line(x, _values(visible[f"ema_{w}"]), f"EMA {w}", {"color": color, "width": 1.4}))
     last_day = frame.index[-1] if len(frame) else pd.Timestamp.today().normalize()
     first_day = visible.index[0] if len(visible) else last_day
     if view.shows("Targets") and len(frame):
@@ -167,52 +166,57 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
             start = max(r.date, first_day)
             if r.end < first_day:
                 continue
-            fig.add_trace(go.Scatter(
-                x=[start.strftime("%Y-%m-%d"), r.end.strftime("%Y-%m-%d")], y=[r.target_to, r.target_to],
-                name=label, mode="lines", line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+            traces.append(_line(
+                [start.strftime("%Y-%m-%d"), r.end.strftime("%Y-%m-%d")], [r.target_to, r.target_to], label,
+                {"color": TARGET_COLOR, "width": 2, "dash": "dash"},
                 hovertemplate=f"{label}<br>target {money(r.target_to)} to {r.end:%Y-%m-%d}<extra></extra>",
-            ), **price_row)
+            ))
             if r.date >= first_day:
-                fig.add_trace(go.Scatter(
-                    x=[r.date.strftime("%Y-%m-%d")], y=[r.target_to], mode="markers+text", name=f"{r.firm} action",
-                    marker={"symbol": "star", "size": 12, "color": TARGET_COLOR}, text=[label],
-                    textposition="top left", textfont={"color": TARGET_COLOR, "size": 11}, showlegend=False,
-                    hovertemplate=f"{r.date:%Y-%m-%d} {label}<extra></extra>",
-                ), **price_row)
+                traces.append({
+                    "type": "scatter", "x": [r.date.strftime("%Y-%m-%d")], "y": [r.target_to],
+                    "mode": "markers+text", "name": f"{r.firm} action", "text": [label],
+                    "marker": {"symbol": "star", "size": 12, "color": TARGET_COLOR}, "textposition": "top left",
+                    "textfont": {"color": TARGET_COLOR, "size": 11}, "showlegend": False,
+                    "hovertemplate": f"{r.date:%Y-%m-%d} {label}<extra></extra>",
+                })
     if picture is not None and view.shows("Trendlines"):
         primary = picture.primary_support()
         supports = [primary] if primary is not None else []
         supports += [t for t in _pick_lines(picture.supports) if t is not primary][: MAX_LINES - len(supports)]
-        lines = (*supports, *_pick_lines(picture.resistance_lines, 1))
-        _trendline_traces(fig, frame, first_day, lines, price_row)
+        _trendline_traces(traces, frame, first_day, (*supports, *_pick_lines(picture.resistance_lines, 1)))
     if with_volume:
         colors = np.where(visible["close"].to_numpy() >= visible["open"].to_numpy(), UP, DOWN)
-        fig.add_trace(go.Bar(x=x, y=visible["volume"].to_numpy(), name="Volume", marker_color=list(colors),
-                             marker_line_width=0, opacity=0.6, showlegend=False,
-                             hovertemplate="%{y:,.0f}"), row=2, col=1)
+        traces.append({
+            "type": "bar", "x": x, "y": visible["volume"].to_numpy(), "name": "Volume", "xaxis": "x2", "yaxis": "y2",
+            "marker": {"color": list(colors), "line": {"width": 0}}, "opacity": 0.6, "showlegend": False,
+            "hovertemplate": "%{y:,.0f}",
+        })
     span_days = max((last_day - first_day).days, 20)
     right = last_day + pd.Timedelta(days=max(3, round(span_days * 0.04)))
-    breaks = [{"bounds": ["sat", "mon"]}]
+    breaks: list[dict[str, Any]] = [{"bounds": ["sat", "mon"]}]
     hols = holidays(visible.index)
     if hols:
         breaks.append({"values": hols})
     if picture is not None and view.shows("Levels"):
-        _level_shapes(fig, picture, first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d"), with_volume)
-    fig.update_xaxes(rangebreaks=breaks, range=[first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d")],
-                     rangeslider_visible=False, showspikes=True, spikemode="across", spikethickness=1)
-    price_axis = {"row": 1, "col": 1} if with_volume else {}
-    fig.update_yaxes(type=view.scale, title_text="Price ($)", range=_price_range(visible, actions, view),
-                     **price_axis)
-    if with_volume:
-        fig.update_yaxes(title_text="Volume", row=2, col=1)
+        _level_shapes(shapes, picture, first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d"))
+    xaxis = {"rangebreaks": breaks, "range": [first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d")],
+             "rangeslider": {"visible": False}, "showspikes": True, "spikemode": "across", "spikethickness": 1}
     asof_text = last_day.strftime("%Y-%m-%d")
-    fig.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 40, "b": 40}, hovermode="x unified",
-        title={"text": f"{view.symbol} · daily · as of {asof_text} close", "x": 0.01},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.06, "xanchor": "left", "x": 0.0},
-        xaxis_rangeslider_visible=False, uirevision=f"{view.symbol}-{view.range}-{asof_text}",
-    )
-    return fig
+    layout: dict[str, Any] = {
+        "height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 40}, "hovermode": "x unified",
+        "title": {"text": f"{view.symbol} · daily · as of {asof_text} close", "x": 0.01},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.06, "xanchor": "left", "x": 0.0},
+        "uirevision": f"{view.symbol}-{view.range}-{asof_text}", "shapes": shapes,
+        "xaxis": {**xaxis, "anchor": "y", "domain": [0.0, 1.0]},
+        "yaxis": {"type": view.scale, "title": {"text": "Price ($)"}, "range": _price_range(visible, actions, view),
+                  "anchor": "x", "domain": [0.0, 1.0]},
+    }
+    if with_volume:  # the layout make_subplots(rows=2, shared_xaxes=True, row_heights=[0.78, 0.22]) would give
+        layout["xaxis"].update({"matches": "x2", "showticklabels": False})
+        layout["yaxis"]["domain"] = [0.2434, 1.0]
+        layout["xaxis2"] = {**xaxis, "anchor": "y2", "domain": [0.0, 1.0]}
+        layout["yaxis2"] = {"anchor": "x2", "domain": [0.0, 0.2134], "title": {"text": "Volume"}}
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
 def _price_range(visible: pd.DataFrame, actions: pd.DataFrame, view: ViewState) -> list[float] | None:
