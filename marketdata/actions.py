@@ -9,9 +9,12 @@ not state it), ``target_from``/``target_to`` (float dollars, NaN when not stated
 
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
+
+from marketdata.symbols import SYMBOL_PATTERN
 
 ACTIONS: frozenset[str] = frozenset(
     {"upgrade", "downgrade", "maintain", "raise_target", "lower_target", "initiate"}
@@ -42,8 +45,8 @@ def firm_key(firm: str) -> str:
 def normalize_actions(frame: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
     """Return ``frame`` coerced to the actions schema (see module docstring), newest first.
 
-    Raises :class:`InvalidActionRow` naming the field and row when a date, ticker, firm or action is
-    unusable or a target is negative; nothing is partly accepted.
+    Raises :class:`InvalidActionRow` naming the field and row when a date, ticker (must be a symbol), firm or
+    action is unusable, a target is negative or not finite, or a horizon is not a date; nothing is partly accepted.
     """
     df = frame.copy()
     for col in COLUMNS:
@@ -64,6 +67,8 @@ def normalize_actions(frame: pd.DataFrame, source: str | None = None) -> pd.Data
             raise InvalidActionRow(f"{where}: field 'date' is not a date ({frame.iloc[i].get('date')!r})")
         if not df.at[i, "ticker"]:
             raise InvalidActionRow(f"{where}: field 'ticker' is empty")
+        if not SYMBOL_PATTERN.fullmatch(df.at[i, "ticker"]):
+            raise InvalidActionRow(f"{where}: field 'ticker' is not a ticker symbol ({df.at[i, 'ticker'][:20]!r})")
         if not df.at[i, "firm"]:
             raise InvalidActionRow(f"{where}: field 'firm' is empty")
         if df.at[i, "action"] not in ACTIONS:
@@ -76,6 +81,11 @@ def normalize_actions(frame: pd.DataFrame, source: str | None = None) -> pd.Data
                 raise InvalidActionRow(f"{where}: field '{col}' is not a number ({raw!r})")
             if values.iat[i] < 0:
                 raise InvalidActionRow(f"{where}: field '{col}' is negative")
+            if not pd.isna(values.iat[i]) and not math.isfinite(values.iat[i]):
+                raise InvalidActionRow(f"{where}: field '{col}' is not a finite number")
+        raw_horizon = frame.iloc[i].get("target_horizon")
+        if pd.isna(horizons.iat[i]) and raw_horizon not in (None, "") and not pd.isna(raw_horizon):
+            raise InvalidActionRow(f"{where}: field 'target_horizon' is not a date ({raw_horizon!r})")
     df["date"] = pd.DatetimeIndex(dates).tz_localize(None) if getattr(dates.dt, "tz", None) else dates
     df["date"] = df["date"].dt.normalize()
     df["target_horizon"] = horizons

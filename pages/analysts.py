@@ -3,16 +3,35 @@
 import streamlit as st
 
 from ui import data
+from ui.labels import md_escape
 from ui.navigation import require_navigation
 from ui.tables import analyst_table
 
 require_navigation()
 
+
+def _shown(text: str, limit: int = 30) -> str:
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return repr(clean[:limit] + ("…" if len(clean) > limit else ""))
+
+
 st.title("Analyst actions")
 table = analyst_table(data.actions())
+# The URL as opened (the bound widgets below silently drop values that are not options).
+requested = {key: [v for v in st.query_params.get_all(key) if v != ""] for key in ("tickers", "firms")}
+choices = {"tickers": sorted(table["Ticker"].unique()), "firms": sorted(table["Firm"].unique())}
 cols = st.columns(2)
-tickers = cols[0].multiselect("Ticker", sorted(table["Ticker"].unique()), key="tickers", bind="query-params")
-firms = cols[1].multiselect("Firm", sorted(table["Firm"].unique()), key="firms", bind="query-params")
+tickers = cols[0].multiselect("Ticker", choices["tickers"], key="tickers", bind="query-params")
+firms = cols[1].multiselect("Firm", choices["firms"], key="firms", bind="query-params")
+for key, label in (("tickers", "Ticker"), ("firms", "Firm")):
+    ignored = [v for v in requested[key] if v not in choices[key]]
+    if ignored:
+        more = f" and {len(ignored) - 5} more" if len(ignored) > 5 else ""
+        st.warning(
+            md_escape(f"{label} filter {', '.join(_shown(v) for v in ignored[:5])}{more} ignored:"
+                      f" not among the {label.lower()}s with analyst actions."),
+            icon=":material/warning:",
+        )
 if tickers:
     table = table[table["Ticker"].isin(tickers)]
 if firms:

@@ -43,6 +43,10 @@ with st.form("add_symbol", clear_on_submit=True, border=False):
     raw = cols[0].text_input("Add a symbol", max_chars=15, placeholder="e.g. HUT, BITF, BTC-USD")
     if cols[1].form_submit_button("Add") and raw:
         symbol, message = data.repository().add_symbol(raw)
-        (st.success if symbol else st.error)(md_escape(message))
         if symbol:
+            # Rerun so the table shows the new row; keep the confirmation for that run (a rerun clears the page).
+            st.session_state["_add_symbol_message"] = message
             st.rerun()
+        st.error(md_escape(message))
+if "_add_symbol_message" in st.session_state:
+    st.success(md_escape(st.session_state.pop("_add_symbol_message")))

@@ -24,10 +24,12 @@ result = resolved.result
 shown = resolved.view
 
 # Keep the address bar truthful about what is shown, and the widgets in step with the URL.
-if st.query_params.get("symbol") != shown.symbol:
+if st.query_params.get_all("symbol") != [shown.symbol]:  # also drops an ignored repeated value
     st.query_params["symbol"] = shown.symbol
 if shown.asof is None and "asof" in st.query_params:
     del st.query_params["asof"]
+elif shown.asof is not None and st.query_params.get_all("asof") != [shown.asof.isoformat()]:
+    st.query_params["asof"] = shown.asof.isoformat()
 if st.session_state.get("_ticker_url") != (shown.symbol, shown.asof) or "ticker_symbol" not in st.session_state:
     st.session_state["ticker_symbol"] = shown.symbol
     st.session_state["ticker_asof"] = shown.asof
@@ -76,13 +78,13 @@ top[2].caption(
 
 @st.fragment
 def chart_panel() -> None:
-    controls = st.columns([4, 2, 7])
+    controls = st.columns([3, 2, 3])
     rng = controls[0].segmented_control("Range", RANGE_PRESETS, default=DEFAULT_RANGE, required=True,
                                         key="range", bind="query-params")
     scale = controls[1].segmented_control("Scale", SCALES, default="linear", required=True,
                                           key="scale", bind="query-params")
-    show = controls[2].pills("Overlays", OVERLAYS, selection_mode="multi", default=list(OVERLAYS),
-                             key="show", bind="query-params")
+    show = st.pills("Overlays", OVERLAYS, selection_mode="multi", default=list(OVERLAYS),
+                     key="show", bind="query-params")
     view = replace(shown, range=rng or DEFAULT_RANGE, scale=scale or "linear", show=tuple(show or ()))
     st.plotly_chart(build_figure(frame, actions, view, picture=picture), key="chart", config={"displaylogo": False})
     base = st.context.url or ""

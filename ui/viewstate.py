@@ -10,8 +10,9 @@ URL scheme (path ``/ticker``)::
                            Volume); absent = all on; ``show=`` (empty) = none
 
 Keys equal to their default may be left out (Streamlit strips them from the address bar); unknown
-keys are ignored. For single-valued keys given more than once the last value wins; option values must
-match exactly (case included): the same rules as Streamlit's widgets bound to query params.
+keys are ignored. Given more than once, ``symbol`` and ``asof`` take the last value, ``range`` and ``scale``
+the first (what Streamlit 1.67's bound segmented controls do); option values must match exactly (case
+included), as for Streamlit's widgets bound to query params.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ QueryValue = str | list[str]
 
 def _last(value: QueryValue) -> str:
     return value[-1] if isinstance(value, list) else value
+
+
+def _first(value: QueryValue) -> str:
+    return (value[0] if value else "") if isinstance(value, list) else value
 
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -109,7 +114,7 @@ class ViewState:
                     messages.append(f"As-of date {_shown(raw)} is not a date (use YYYY-MM-DD); showing the latest bar.")
         for key, options, label in (("range", RANGE_PRESETS, "Range"), ("scale", SCALES, "Scale")):
             if key in params:
-                raw = _last(params[key])
+                raw = _first(params[key])
                 if raw in options:
                     state = replace(state, **{key: raw})
                 else:

@@ -150,3 +150,16 @@ def test_normalize_symbol_accepts_tickers(text: str, expected: str) -> None:
 def test_normalize_symbol_rejects_non_tickers(text: object) -> None:
     with pytest.raises(InvalidSymbol):
         normalize_symbol(text)
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("ticker", "<script>", "field 'ticker' is not a ticker symbol"),
+    ("ticker", "../../etc", "field 'ticker' is not a ticker symbol"),
+    ("target_to", "inf", "field 'target_to' is not a finite number"),
+    ("target_from", "1e999", "field 'target_from' is not a finite number"),
+    ("target_horizon", "next year", "field 'target_horizon' is not a date"),
+])
+def test_hostile_analyst_rows_are_rejected_naming_the_field(field: str, value: str, words: str) -> None:
+    row = {"date": "2025-11-24", "ticker": "CIFR", "firm": "JPMorgan", "action": "upgrade", field: value}
+    with pytest.raises(InvalidActionRow, match=words):
+        normalize_actions(pd.DataFrame([row]))

@@ -31,9 +31,9 @@ def test_no_overlays_round_trips_as_empty_show() -> None:
     assert ViewState.from_query(query)[0].show == ()
 
 
-def test_symbol_is_normalised_and_last_repeated_value_wins() -> None:
+def test_repeated_keys_symbol_last_range_first_like_the_bound_controls() -> None:
     state, messages = ViewState.from_query({"symbol": ["CIFR", " clsk "], "range": ["1M", "3M"]})
-    assert (state.symbol, state.range, messages) == ("CLSK", "3M", [])
+    assert (state.symbol, state.range, messages) == ("CLSK", "1M", [])
 
 
 def test_unknown_keys_are_ignored() -> None:

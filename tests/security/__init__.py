@@ -1,0 +1,1 @@
+"""Security tests: hostile links and input, server hardening, no unsafe HTML in the sources."""
