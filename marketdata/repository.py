@@ -166,6 +166,8 @@ class Repository:
             notice = f"Live data could not be had ({outcome.message}); {held}."
         elif outcome.outcome == "skipped" and outcome.message:
             notice = f"Live data unavailable ({outcome.message}); {held}."
+        elif outcome.outcome == "ok" and outcome.rejected:
+            notice = f"Live data had bad rows, which were not stored ({outcome.message}); {held}."
         notices = (*result.notices, notice) if notice else result.notices
         return replace(result, notices=notices, refresh=outcome)
 
@@ -203,6 +205,8 @@ class Repository:
             return RefreshOutcome(symbol, "skipped")
         try:
             raw = self.live.history(symbol, start, self.settings.refresh_timeout)
+            if raw is None or len(raw) == 0:  # a source should raise for this; treat it the same way
+                raise SourceError(f"{source} returned no rows for {symbol}")
             bars, rejected = clean_bars(raw)
             for row in rejected:
                 LOG.warning("%s %s rejected from %s: %s", symbol, row.date, source, row.reason)
@@ -223,7 +227,9 @@ class Repository:
             kind = "empty" if "no rows" in str(exc) else "error"
             return self._log_failure(symbol, source, now, kind, str(exc))
         except StoreError as exc:
-            return RefreshOutcome(symbol, "error", message=f"local store unwritable: {exc}")
+            # Logged when the log can still be written, so the source cools down instead of being asked again on
+            # every rerun for rows that cannot be stored.
+            return self._log_failure(symbol, source, now, "error", f"local store unwritable: {exc}")
         except Exception as exc:
             LOG.exception("refresh of %s failed", symbol)
             return self._log_failure(symbol, source, now, "error", f"{type(exc).__name__}: {exc}")

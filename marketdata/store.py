@@ -8,6 +8,7 @@ WAL mode and carries a schema version in ``meta`` that :data:`MIGRATIONS` brings
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._verified = False  # the file passed _verify once: reads need not check it again
 
     @contextmanager
     def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -90,15 +92,52 @@ class Store:
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
         try:
             con.execute("PRAGMA busy_timeout = 10000")
+            if write or not self._verified:
+                self._verify(con)  # before anything (even the switch to WAL) can write to the file
             if write:
-                con.execute("PRAGMA journal_mode = WAL")
+                self._enable_wal(con)
                 con.execute("PRAGMA synchronous = NORMAL")
                 self._migrate(con)
             yield con
         except sqlite3.DatabaseError as exc:
+            self._verified = False
             raise StoreError(f"local store {self.path} is unreadable: {exc}") from exc
         finally:
             con.close()
+
+    def _verify(self, con: sqlite3.Connection) -> None:
+        """Raise :class:`StoreError` unless the file passes ``PRAGMA quick_check`` and its schema is not newer.
+
+        Run once per :class:`Store` before reading and before every write, so damage that a query would not
+        touch (a corrupt page of another symbol, a truncated file) is noticed and the file is never written to.
+        """
+        result = con.execute("PRAGMA quick_check").fetchone()
+        if not result or result[0] != "ok":
+            raise StoreError(f"local store {self.path} failed its integrity check: {result[0] if result else '?'}")
+        has_meta = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if has_meta else None
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"store schema {version} is newer than this app ({SCHEMA_VERSION})")
+        self._verified = True
+
+    @staticmethod
+    def _enable_wal(con: sqlite3.Connection) -> None:
+        """Switch the file to WAL mode (a no-op once it is in WAL mode).
+
+        While another process holds a write transaction on a file still in rollback-journal mode (two processes
+        creating the store at once), SQLite answers the switch with 'database is locked' at once, without
+        waiting on the busy timeout; so wait here, for up to the same 10 s.
+        """
+        deadline = time.monotonic() + 10.0
+        while True:
+            try:
+                con.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     @staticmethod
     def _migrate(con: sqlite3.Connection) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -19,14 +21,46 @@ def _yf():  # imported lazily: yfinance costs ~0.5 s to import and offline use n
     return yf
 
 
+_CAUSED_BY = re.compile(r"\(Caused by (\w+)\((.*)\)\)\s*$")
+_CONNECTION_PREFIX = re.compile(r"^(?:<[^>]*>|\w+\([^)]*\)): ")
+
+
 def _describe(exc: BaseException) -> str:
     """Return ``'Type: first sentence of the message'`` in at most ~160 characters, without URLs."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    caused = _CAUSED_BY.search(text)
+    if caused:
+        # requests/urllib3: "Pool(host=…): Max retries exceeded with url: /long/url (Caused by X('conn: reason'))":
+        # the reason (refused, name not resolved, ...) is at the end, past the cut below; keep only it.
+        reason = _CONNECTION_PREFIX.sub("", caused.group(2).strip("'\""))
+        text = f"{caused.group(1)}: {reason}"
     text = text.split(" See http")[0].split(". See ")[0]
     text = text.replace("Failed to perform, curl: ", "")
     if len(text) > 140:
         text = text[:140] + "…"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _default_session() -> object | None:
+    """Return the session yfinance would build itself (curl_cffi with a browser fingerprint), or None."""
+    try:
+        from yfinance._http import new_session
+    except ImportError:  # another yfinance layout: let it build its own (timeouts then uncapped)
+        return None
+    return new_session()
+
+
+def _cap_timeouts(session: object, cap: Callable[[], float | None]) -> None:
+    """Make every request of ``session`` (requests or curl_cffi) wait at most ``cap()`` seconds."""
+    send = session.request  # type: ignore[attr-defined]
+
+    def request(*args: object, **kwargs: object) -> object:
+        limit, timeout = cap(), kwargs.get("timeout")
+        if limit is not None and (timeout is None or (isinstance(timeout, int | float) and timeout > limit)):
+            kwargs["timeout"] = limit
+        return send(*args, **kwargs)
+
+    session.request = request  # type: ignore[attr-defined]
 
 
 class YahooSource:
@@ -37,12 +71,27 @@ class YahooSource:
     ``auto_adjust=False`` (split-adjusted OHLC, not dividend-adjusted, like the bundled snapshot;
     ``Adj Close`` is ignored), ``actions=False`` and the whole history
     (``period="max"``) when no start date is given. ``yf.config.debug.hide_exceptions`` is False.
+
+    Every request waits at most the caller's ``timeout``: yfinance uses its own 10-30 s for the cookie/consent
+    handshake and the time-zone probe, which would hold a page for over a minute when Yahoo does not answer.
+    So requests go through ``session`` (default: the session yfinance would build) with their timeouts capped.
     """
 
     name = "yfinance"
 
     def __init__(self, session: object | None = None) -> None:
         self.session = session
+        self._cap: float | None = None
+        self._sessions: list[object | None] = []  # the capped session, once built (None: yfinance's own)
+
+    def _capped_session(self, timeout: float) -> object | None:
+        self._cap = timeout
+        if not self._sessions:
+            session = self.session if self.session is not None else _default_session()
+            if session is not None:
+                _cap_timeouts(session, lambda: self._cap)
+            self._sessions.append(session)
+        return self._sessions[0]
 
     def history(self, symbol: str, start: date | None, timeout: float) -> pd.DataFrame:
         yf = _yf()
@@ -57,7 +106,7 @@ class YahooSource:
         else:
             kwargs["start"] = start.isoformat()
         try:
-            frame = self._ticker(yf, symbol).history(**kwargs)
+            frame = self._ticker(yf, symbol, timeout).history(**kwargs)
         except Exception as exc:
             raise self._wrap(exc) from exc
         if frame is None or frame.empty:
@@ -70,13 +119,14 @@ class YahooSource:
             raise SourceError(f"yfinance answer for {symbol} lacks column(s) {', '.join(missing)}")
         return frame[["open", "high", "low", "close", "volume"]]
 
-    def _ticker(self, yf, symbol: str):
-        return yf.Ticker(symbol, session=self.session) if self.session is not None else yf.Ticker(symbol)
+    def _ticker(self, yf, symbol: str, timeout: float):
+        session = self._capped_session(timeout)
+        return yf.Ticker(symbol, session=session) if session is not None else yf.Ticker(symbol)
 
     def analyst_actions(self, symbol: str, timeout: float) -> pd.DataFrame:
         yf = _yf()
         try:
-            raw = self._ticker(yf, symbol).upgrades_downgrades
+            raw = self._ticker(yf, symbol, timeout).upgrades_downgrades
         except Exception as exc:
             raise self._wrap(exc) from exc
         if raw is None or len(raw) == 0:
