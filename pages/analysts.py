@@ -6,14 +6,9 @@ from ui import data
 from ui.labels import md_escape
 from ui.navigation import require_navigation
 from ui.tables import analyst_table
+from ui.viewstate import shown_value
 
 require_navigation()
-
-
-def _shown(text: str, limit: int = 30) -> str:
-    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return repr(clean[:limit] + ("…" if len(clean) > limit else ""))
-
 
 st.title("Analyst actions")
 table = analyst_table(data.actions())
@@ -28,7 +23,7 @@ for key, label in (("tickers", "Ticker"), ("firms", "Firm")):
     if ignored:
         more = f" and {len(ignored) - 5} more" if len(ignored) > 5 else ""
         st.warning(
-            md_escape(f"{label} filter {', '.join(_shown(v) for v in ignored[:5])}{more} ignored:"
+            md_escape(f"{label} filter {', '.join(shown_value(v, 30) for v in ignored[:5])}{more} ignored:"
                       f" not among the {label.lower()}s with analyst actions."),
             icon=":material/warning:",
         )

@@ -54,7 +54,8 @@ def parse_iso_date(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def _shown(text: str, limit: int = 40) -> str:
+def shown_value(text: str, limit: int = 40) -> str:
+    """Return ``text`` quoted for a message: non-printable characters as ``?``, cut at ``limit`` characters."""
     clean = "".join(ch if ch.isprintable() else "?" for ch in text)
     return repr(clean[:limit] + ("…" if len(clean) > limit else ""))
 
@@ -104,14 +105,16 @@ class ViewState:
             try:
                 state = replace(state, symbol=normalize_symbol(raw))
             except InvalidSymbol:
-                messages.append(f"{_shown(raw)} is not a ticker symbol; showing {state.symbol}.")
+                messages.append(f"{shown_value(raw)} is not a ticker symbol; showing {state.symbol}.")
         if "asof" in params:
             raw = _last(params["asof"]).strip()
             if raw:
                 try:
                     state = replace(state, asof=parse_iso_date(raw))
                 except ValueError:
-                    messages.append(f"As-of date {_shown(raw)} is not a date (use YYYY-MM-DD); showing the latest bar.")
+                    messages.append(
+                        f"As-of date {shown_value(raw)} is not a date (use YYYY-MM-DD); showing the latest bar."
+                    )
         for key, options, label in (("range", RANGE_PRESETS, "Range"), ("scale", SCALES, "Scale")):
             if key in params:
                 raw = _first(params[key])
@@ -119,14 +122,16 @@ class ViewState:
                     state = replace(state, **{key: raw})
                 else:
                     default = getattr(cls(), key)
-                    messages.append(f"{label} {_shown(raw)} is unknown (use {', '.join(options)}); showing {default}.")
+                    messages.append(
+                        f"{label} {shown_value(raw)} is unknown (use {', '.join(options)}); showing {default}."
+                    )
         if "show" in params:
             values = params["show"] if isinstance(params["show"], list) else [params["show"]]
             tokens = [v for v in values if v != ""]
             unknown = [t for t in tokens if t not in OVERLAYS]
             if unknown:
                 messages.append(
-                    f"Unknown overlay(s) {', '.join(_shown(u, 20) for u in unknown[:5])} ignored"
+                    f"Unknown overlay(s) {', '.join(shown_value(u, 20) for u in unknown[:5])} ignored"
                     f" (known: {', '.join(OVERLAYS)})."
                 )
             if len(unknown) < len(tokens) or not tokens:
