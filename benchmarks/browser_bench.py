@@ -66,6 +66,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.machine import cpu_model, stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_BENCH = (ROOT.parent / "shared" / "bench").resolve()
 CHROMIUM = Path("/usr/bin/chromium")
@@ -111,16 +113,6 @@ _INSTALL_T0 = """() => {
 
 def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
-
-
-def cpu_model() -> str:
-    try:
-        for row in Path("/proc/cpuinfo").read_text().splitlines():
-            if row.startswith("model name"):
-                return row.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def loadavg() -> str:
@@ -218,14 +210,7 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=15)
+        stop_process(self.proc)
 
 
 # --------------------------------------------------------------------------------------------- browser side

@@ -49,6 +49,7 @@ from pathlib import Path
 
 import streamlit
 
+from benchmarks.machine import cpu_model, stop_process
 from benchmarks.ws_client import PageLoad, StreamlitSession, http_get
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,14 +135,7 @@ class Server:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=15)
+        stop_process(self.proc)
 
     def rss_mb(self) -> float:
         """Resident set size of the server process, MiB."""
@@ -358,14 +352,6 @@ def loadavg() -> str:
         return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "n/a"
-
-
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def fmt(value: float, digits: int = 3) -> str:

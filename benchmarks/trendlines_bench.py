@@ -33,22 +33,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.machine import cpu_model
 from indicators.pivots import tolerance
 from indicators.trendlines import DEFAULT_PARAMS, TrendlineParams, detect_resistance_trendlines, detect_trendlines
 
 ROOT = Path(__file__).resolve().parent.parent
 N_PLANTED = 50
 N_WALKS = 100
-
-
-def cpu_model() -> str:
-    try:
-        for row in Path("/proc/cpuinfo").read_text().splitlines():
-            if row.startswith("model name"):
-                return row.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def bars_from_logs(log_low: np.ndarray, rng: np.random.Generator, start: str = "2010-01-04") -> pd.DataFrame:
