@@ -6,13 +6,11 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from analyst.brief import write_brief
 from indicators.windows import RANGE_PRESETS
 from ui import data
-from ui.chart import build_figure
 from ui.labels import md_escape
 from ui.navigation import require_navigation
-from ui.tables import analyst_table, export_csv, key_numbers, lines_and_levels
+from ui.tables import export_csv, styled
 from ui.ticker_view import resolve
 from ui.viewstate import DEFAULT_RANGE, OVERLAYS, SCALES, ViewState
 
@@ -66,9 +64,7 @@ if result.bars.empty:
     st.stop()
 
 version = data.version(shown.symbol)
-picture = data.picture(shown.symbol, version, shown.asof)
-frame = picture.frame
-actions = data.actions()
+actions_version = data.actions_version()
 fetched = f" · fetched {result.fetched_at:%Y-%m-%d %H:%M} UTC" if result.fetched_at else ""
 top[2].caption(
     f"Data: {result.source_label}{fetched}  \nShowing as of {resolved.asof} close"
@@ -86,53 +82,47 @@ def chart_panel() -> None:
     show = st.pills("Overlays", OVERLAYS, selection_mode="multi", default=list(OVERLAYS),
                      key="show", bind="query-params")
     view = replace(shown, range=rng or DEFAULT_RANGE, scale=scale or "linear", show=tuple(show or ()))
-    st.plotly_chart(build_figure(frame, actions, view, picture=picture), key="chart", config={"displaylogo": False})
+    figure = data.chart(view.symbol, version, view.asof, actions_version, view.range, view.scale, view.show)
+    st.plotly_chart(figure, key="chart", config={"displaylogo": False})
     base = st.context.url or ""
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-    with st.expander("Share this view"):
+    # A popover's content is drawn only when it is opened: the code block (and its copy icon) costs nothing
+    # until then.
+    with st.popover("Share this view", icon=":material/link:"):
         st.caption("This link pins the as-of date, so it shows the same bars next month. Copy it with the icon.")
         st.code(replace(resolved, view=view).share_url(origin), language=None, wrap_lines=True)
 
 
 chart_panel()
 
-brief = write_brief(picture)
+tables = data.ticker_tables(shown.symbol, version, shown.asof, resolved.asof, actions_version)
 left, right = st.columns([3, 2])
 with left:
     st.subheader(f"Brief · {resolved.asof}")
-    st.markdown(md_escape(brief.text))
+    st.markdown(md_escape(tables.brief_text))
     st.subheader("Trendlines and levels")
-    st.dataframe(
-        lines_and_levels(picture), hide_index=True,
-        column_config={
-            "Level": st.column_config.NumberColumn(format="$%.2f"),
-            "vs close (%)": st.column_config.NumberColumn(format="%+.1f%%"),
-        },
-    )
+    st.table(styled(tables.lines_and_levels, {"Level": "${:,.2f}", "vs close (%)": "{:+.1f}%"}), hide_index=True,
+             border="horizontal")
 with right:
     st.subheader("Key levels")
-    st.dataframe(
-        key_numbers(picture.snapshot), hide_index=True,
-        column_config={
-            "Value": st.column_config.NumberColumn(format="$%.2f"),
-            "Close vs level (%)": st.column_config.NumberColumn(format="%+.2f%%"),
-        },
-    )
+    st.table(styled(tables.key_numbers, {"Value": "${:,.2f}", "Close vs level (%)": "{:+.2f}%"}), hide_index=True,
+             border="horizontal")
     exports = st.columns(2)
     exports[0].download_button(
-        "Brief (Markdown)", brief.markdown(), file_name=f"{shown.symbol}_{resolved.asof}_brief.md",
+        "Brief (Markdown)", tables.brief_markdown, file_name=f"{shown.symbol}_{resolved.asof}_brief.md",
         mime="text/markdown", icon=":material/description:", on_click="ignore",
     )
     exports[1].download_button(
-        "Bars + indicators (CSV)", lambda: export_csv(frame, st.session_state.get("range") or DEFAULT_RANGE),
+        "Bars + indicators (CSV)",
+        lambda: export_csv(data.picture(shown.symbol, version, shown.asof).frame,
+                           st.session_state.get("range") or DEFAULT_RANGE),
         file_name=f"{shown.symbol}_{resolved.asof}_bars.csv", mime="text/csv", icon=":material/download:",
         on_click="ignore",
     )
 
 st.subheader("Analyst actions")
-table = analyst_table(actions, shown.symbol, resolved.asof)
-if table.empty:
+if tables.analyst_actions.empty:
     st.caption(f"No analyst actions for {shown.symbol} on or before {resolved.asof}.")
 else:
-    st.dataframe(table.drop(columns=["Ticker"]), hide_index=True)
+    st.table(tables.analyst_actions.drop(columns=["Ticker"]), hide_index=True, border="horizontal")

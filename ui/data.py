@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from analyst.brief import write_brief
 from analyst.picture import TechnicalPicture, build_picture
 from indicators.asof import indicator_frame
 from marketdata.repository import LoadResult, Repository, default_repository
+from ui.chart import build_figure
+from ui.tables import analyst_table, key_numbers, lines_and_levels
+from ui.viewstate import ViewState
 
 
 @st.cache_resource(show_spinner=False)
@@ -43,9 +50,20 @@ def version(symbol: str) -> str:
 
 
 @st.cache_data(show_spinner=False, ttl=60)
+def _actions() -> tuple[pd.DataFrame, str]:
+    frame = repository().actions()
+    digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()[:16]
+    return frame, f"{len(frame)}:{digest}"
+
+
 def actions() -> pd.DataFrame:
     """Return all analyst actions (bundled + stored), newest first; re-read at most once a minute."""
-    return repository().actions()
+    return _actions()[0]
+
+
+def actions_version() -> str:
+    """Return a string that changes whenever the analyst actions change (a cache key)."""
+    return _actions()[1]
 
 
 def universe() -> list[str]:
@@ -53,8 +71,40 @@ def universe() -> list[str]:
     return repository().universe()
 
 
-
 @st.cache_data(show_spinner=False, max_entries=256)
 def picture(symbol: str, version: str, asof: date | None) -> TechnicalPicture:
     """Return the technical picture (indicators, trendlines, levels, latest action) of ``symbol`` as of ``asof``."""
     return build_picture(symbol, _load(symbol, version).bars, actions(), asof)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def chart(symbol: str, version: str, asof: date | None, actions_version: str, range_: str, scale: str,
+          show: tuple[str, ...]) -> go.Figure:
+    """Return the chart of one view (see ui.chart.build_figure), built once per view and data version.
+
+    A resource cache: every session gets the same figure object, which nothing mutates (st.plotly_chart
+    serializes a copy), so a rerun neither rebuilds nor unpickles it.
+    """
+    pic = picture(symbol, version, asof)
+    view = ViewState(symbol=symbol, asof=asof, range=range_, scale=scale, show=show)
+    return build_figure(pic.frame, actions(), view, picture=pic)
+
+
+@dataclass(frozen=True)
+class TickerTables:
+    """What the ticker page shows under the chart for one symbol and as-of bar."""
+
+    brief_text: str
+    brief_markdown: str
+    lines_and_levels: pd.DataFrame
+    key_numbers: pd.DataFrame
+    analyst_actions: pd.DataFrame
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def ticker_tables(symbol: str, version: str, asof: date | None, bar: date, actions_version: str) -> TickerTables:
+    """Return the brief and the tables of the ticker page as of ``asof`` (``bar``: the as-of bar's date)."""
+    pic = picture(symbol, version, asof)
+    brief = write_brief(pic)
+    return TickerTables(brief.text, brief.markdown(), lines_and_levels(pic), key_numbers(pic.snapshot),
+                        analyst_table(actions(), symbol, bar))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -10,6 +11,9 @@ from analyst.picture import TechnicalPicture
 from indicators.asof import LevelsSnapshot
 from indicators.moving_averages import EMA_WINDOWS
 from ui.labels import rating_change, target_change, up_down
+
+if TYPE_CHECKING:  # pandas' Styler imports jinja2 (~0.1 s): only when a page draws a styled table
+    from pandas.io.formats.style import Styler
 
 
 def latest_action(actions: pd.DataFrame, symbol: str, asof: date | None = None) -> pd.Series | None:
@@ -134,3 +138,11 @@ def export_csv(frame: pd.DataFrame, preset: str) -> str:
     from indicators.windows import window
 
     return window(frame, preset).to_csv(index_label="date", date_format="%Y-%m-%d")
+
+
+def styled(table: pd.DataFrame, formats: dict[str, str]) -> Styler:
+    """Return ``table`` for ``st.table`` with the given ``str.format`` patterns per column; missing values "—".
+
+    The values stay numbers (the Styler only changes how they are written).
+    """
+    return table.style.format(formats, na_rep="—")

@@ -77,9 +77,8 @@ def test_shared_link_reproduces_the_view(new_context, app_url):
     pressed = overlays.locator('button[aria-pressed="true"]').all_inner_texts()
     assert [p.strip() for p in pressed] == ["EMA20", "EMA200", "BB", "Targets"]
 
-    expander = page.get_by_test_id("stExpander").filter(has_text="Share this view")
-    expander.locator("summary").click()
-    code = expander.get_by_test_id("stCode")
+    page.get_by_test_id("stPopover").filter(has_text="Share this view").get_by_role("button").click()
+    code = page.get_by_test_id("stPopoverBody").get_by_test_id("stCode")
     expect(code).to_be_visible()
     link = code.inner_text().strip()
     assert link.startswith(app_url + "/ticker?"), link

@@ -44,8 +44,8 @@ def param(at: AppTest, key: str) -> list[str]:
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
-    """Return the first dataframe on the page that has ``column``."""
-    for element in at.dataframe:
+    """Return the first table (``st.dataframe`` or ``st.table``) on the page that has ``column``."""
+    for element in [*at.dataframe, *at.table]:
         if column in element.value.columns:
             return element.value
     raise AssertionError(f"no table with column {column!r}")
