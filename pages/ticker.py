@@ -10,7 +10,7 @@ from indicators.windows import RANGE_PRESETS
 from ui import data
 from ui.labels import md_escape
 from ui.navigation import require_navigation
-from ui.tables import export_csv, styled
+from ui.tables import export_csv
 from ui.ticker_view import resolve
 from ui.viewstate import DEFAULT_RANGE, OVERLAYS, SCALES, ViewState
 
@@ -102,12 +102,10 @@ with left:
     st.subheader(f"Brief · {resolved.asof}")
     st.markdown(md_escape(tables.brief_text))
     st.subheader("Trendlines and levels")
-    st.table(styled(tables.lines_and_levels, {"Level": "${:,.2f}", "vs close (%)": "{:+.1f}%"}), hide_index=True,
-             border="horizontal")
+    st.markdown(tables.levels_md)
 with right:
     st.subheader("Key levels")
-    st.table(styled(tables.key_numbers, {"Value": "${:,.2f}", "Close vs level (%)": "{:+.2f}%"}), hide_index=True,
-             border="horizontal")
+    st.markdown(tables.key_numbers_md)
     exports = st.columns(2)
     exports[0].download_button(
         "Brief (Markdown)", tables.brief_markdown, file_name=f"{shown.symbol}_{resolved.asof}_brief.md",
@@ -115,14 +113,14 @@ with right:
     )
     exports[1].download_button(
         "Bars + indicators (CSV)",
-        lambda: export_csv(data.picture(shown.symbol, version, shown.asof).frame,
+        lambda: export_csv(data.picture(shown.symbol, version, shown.asof, actions_version).frame,
                            st.session_state.get("range") or DEFAULT_RANGE),
         file_name=f"{shown.symbol}_{resolved.asof}_bars.csv", mime="text/csv", icon=":material/download:",
         on_click="ignore",
     )
 
 st.subheader("Analyst actions")
-if tables.analyst_actions.empty:
+if tables.analyst_rows == 0:
     st.caption(f"No analyst actions for {shown.symbol} on or before {resolved.asof}.")
 else:
-    st.table(tables.analyst_actions.drop(columns=["Ticker"]), hide_index=True, border="horizontal")
+    st.markdown(tables.analysts_md)

@@ -15,7 +15,7 @@ from analyst.picture import TechnicalPicture, build_picture
 from indicators.asof import indicator_frame
 from marketdata.repository import LoadResult, Repository, default_repository
 from ui.chart import build_figure
-from ui.tables import analyst_table, key_numbers, lines_and_levels
+from ui.tables import analyst_table, key_numbers, lines_and_levels, markdown_table
 from ui.viewstate import ViewState
 
 
@@ -72,8 +72,11 @@ def universe() -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def picture(symbol: str, version: str, asof: date | None) -> TechnicalPicture:
-    """Return the technical picture (indicators, trendlines, levels, latest action) of ``symbol`` as of ``asof``."""
+def picture(symbol: str, version: str, asof: date | None, actions_version: str) -> TechnicalPicture:
+    """Return the technical picture (indicators, trendlines, levels, latest action) of ``symbol`` as of ``asof``.
+
+    Cached per data version of the bars and of the analyst actions (the picture holds the latest action).
+    """
     return build_picture(symbol, _load(symbol, version).bars, actions(), asof)
 
 
@@ -85,26 +88,36 @@ def chart(symbol: str, version: str, asof: date | None, actions_version: str, ra
     A resource cache: every session gets the same figure object, which nothing mutates (st.plotly_chart
     serializes a copy), so a rerun neither rebuilds nor unpickles it.
     """
-    pic = picture(symbol, version, asof)
+    pic = picture(symbol, version, asof, actions_version)
     view = ViewState(symbol=symbol, asof=asof, range=range_, scale=scale, show=show)
     return build_figure(pic.frame, actions(), view, picture=pic)
 
 
 @dataclass(frozen=True)
 class TickerTables:
-    """What the ticker page shows under the chart for one symbol and as-of bar."""
+    """What the ticker page shows under the chart for one symbol and as-of bar, ready to write.
+
+    ``brief_text`` is plain text (escape it for Markdown); ``brief_markdown`` is the export file; the ``*_md``
+    fields are escaped Markdown tables (see ui.tables.markdown_table); ``analyst_rows`` counts the actions.
+    """
 
     brief_text: str
     brief_markdown: str
-    lines_and_levels: pd.DataFrame
-    key_numbers: pd.DataFrame
-    analyst_actions: pd.DataFrame
+    levels_md: str
+    key_numbers_md: str
+    analysts_md: str
+    analyst_rows: int
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def ticker_tables(symbol: str, version: str, asof: date | None, bar: date, actions_version: str) -> TickerTables:
     """Return the brief and the tables of the ticker page as of ``asof`` (``bar``: the as-of bar's date)."""
-    pic = picture(symbol, version, asof)
+    pic = picture(symbol, version, asof, actions_version)
     brief = write_brief(pic)
-    return TickerTables(brief.text, brief.markdown(), lines_and_levels(pic), key_numbers(pic.snapshot),
-                        analyst_table(actions(), symbol, bar))
+    analysts = analyst_table(actions(), symbol, bar).drop(columns=["Ticker"])
+    return TickerTables(
+        brief.text, brief.markdown(),
+        markdown_table(lines_and_levels(pic), {"Level": "${:,.2f}", "vs close (%)": "{:+.1f}%"}),
+        markdown_table(key_numbers(pic.snapshot), {"Value": "${:,.2f}", "Close vs level (%)": "{:+.2f}%"}),
+        markdown_table(analysts), len(analysts),
+    )

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from analyst.picture import TechnicalPicture
 from indicators.asof import LevelsSnapshot
 from indicators.moving_averages import EMA_WINDOWS
-from ui.labels import rating_change, target_change, up_down
-
-if TYPE_CHECKING:  # pandas' Styler imports jinja2 (~0.1 s): only when a page draws a styled table
-    from pandas.io.formats.style import Styler
+from ui.labels import md_escape, rating_change, target_change, up_down
 
 
 def latest_action(actions: pd.DataFrame, symbol: str, asof: date | None = None) -> pd.Series | None:
@@ -140,9 +136,25 @@ def export_csv(frame: pd.DataFrame, preset: str) -> str:
     return window(frame, preset).to_csv(index_label="date", date_format="%Y-%m-%d")
 
 
-def styled(table: pd.DataFrame, formats: dict[str, str]) -> Styler:
-    """Return ``table`` for ``st.table`` with the given ``str.format`` patterns per column; missing values "—".
+def markdown_table(table: pd.DataFrame, formats: dict[str, str] | None = None) -> str:
+    """Return ``table`` as a GitHub-flavoured Markdown table for ``st.markdown``.
 
-    The values stay numbers (the Styler only changes how they are written).
+    Cells are written with the column's ``str.format`` pattern from ``formats`` (else ``str``), missing values
+    as "—", then Markdown-escaped (``|`` included) with line breaks folded to spaces; numeric columns are
+    right-aligned. The index is not written. A static Markdown table needs none of the Arrow code that
+    ``st.table``/``st.dataframe`` load in the browser (~1 MB of JavaScript).
     """
-    return table.style.format(formats, na_rep="—")
+    formats = formats or {}
+
+    def cell(value: object, pattern: str | None) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+            return "—"
+        text = pattern.format(value) if pattern else str(value)
+        return md_escape(" ".join(text.split()))
+
+    columns = [str(c) for c in table.columns]
+    header = "| " + " | ".join(md_escape(c) for c in columns) + " |"
+    rule = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(table[c]) else "---" for c in table.columns) + "|"
+    rows = ["| " + " | ".join(cell(v, formats.get(c)) for c, v in zip(columns, row, strict=True)) + " |"
+            for row in table.itertuples(index=False, name=None)]
+    return "\n".join([header, rule, *rows])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,27 @@ def param(at: AppTest, key: str) -> list[str]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def table_with(at: AppTest, column: str) -> pd.DataFrame:
-    """Return the first table (``st.dataframe`` or ``st.table``) on the page that has ``column``."""
-    for element in [*at.dataframe, *at.table]:
-        if column in element.value.columns:
-            return element.value
-    raise AssertionError(f"no table with column {column!r}")
+def _cells(line: str) -> list[str]:
+    parts = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+    return [re.sub(r"\\(.)", r"\1", p.strip()) for p in parts]
+
+
+def markdown_tables(at: AppTest) -> list[pd.DataFrame]:
+    """Return the Markdown tables written with st.markdown on the page, cells unescaped (all strings)."""
+    tables: list[pd.DataFrame] = []
+    for element in at.markdown:
+        lines = str(element.value).splitlines()
+        for i in range(len(lines) - 1):
+            if lines[i].startswith("|") and re.fullmatch(r"\|(?:-+:?\|)+", lines[i + 1].strip()):
+                header = _cells(lines[i])
+                body = [_cells(line) for line in lines[i + 2:] if line.startswith("|")]
+                tables.append(pd.DataFrame(body, columns=header))
+    return tables
+
+
+def markdown_table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """Return the first Markdown table on the page that has ``column``."""
+    for table in markdown_tables(at):
+        if column in table.columns:
+            return table
+    raise AssertionError(f"no Markdown table with column {column!r}")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import SYMBOLS
-from tests.ui.apptest_helpers import figure, open_page, param, table_with, texts, trace_names
+from tests.ui.apptest_helpers import figure, markdown_table_with, open_page, param, texts, trace_names
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "indicators_2025-11-24.csv"
 EMA_TRACES = ["EMA 20", "EMA 50", "EMA 100", "EMA 200"]
@@ -60,15 +60,16 @@ def test_asof_link_shows_no_later_bar_and_reference_values() -> None:
             assert max(trace["x"]) == "2025-11-24", trace["name"]
     with GOLDEN.open() as fh:
         golden = next(r for r in csv.DictReader(fh) if r["symbol"] == "CIFR")
-    numbers = table_with(at, "Close vs level (%)").set_index("Level")["Value"]
-    assert numbers["Close"] == pytest.approx(16.71)
+    # The page writes the key levels in cents (tests/ui/test_tables.py checks the numbers behind them at 1e-9).
+    numbers = markdown_table_with(at, "Close vs level (%)").set_index("Level")["Value"]
+    assert numbers["Close"] == "$16.71"
     for label, col in [("EMA 20", "ema_20"), ("EMA 50", "ema_50"), ("EMA 100", "ema_100"), ("EMA 200", "ema_200"),
                        ("BB upper", "bb_upper"), ("BB middle (SMA 20)", "bb_mid"), ("BB lower", "bb_lower")]:
-        assert numbers[label] == pytest.approx(float(golden[col]), abs=1e-9), label
+        assert numbers[label] == f"${float(golden[col]):,.2f}", label
     by_name = {t["name"]: t for t in fig["data"]}
     assert _array(by_name["EMA 20"]["y"])[-1] == pytest.approx(float(golden["ema_20"]), abs=1e-4)  # rounded to 4 dp
     # the analyst table shows the action of that day (it was published on 2025-11-24)
-    analysts = table_with(at, "Rating change")
+    analysts = markdown_table_with(at, "Rating change")
     assert analysts.iloc[0]["Target (from → to)"] == "$12 → $18"
     assert analysts.iloc[0]["Rating change"] == "Neutral → Overweight"
 
@@ -163,7 +164,7 @@ def test_ticker_page_shows_trendlines_levels_and_the_brief(symbol: str) -> None:
     brief = next(t for t in texts(at.markdown) if "closed at $" in t)
     assert brief.startswith(f"{symbol} closed at $")
     assert "November 24, 2025" in brief and "JPMorgan" in brief
-    levels = table_with(at, "Touches")
+    levels = markdown_table_with(at, "Touches")
     assert len(levels) >= 3
     assert {"Since", "Status", "Level"} <= set(levels.columns)
     assert len(at.get("download_button")) == 2
