@@ -25,7 +25,10 @@ Measures (medians over the repetitions; the apps are interleaved so machine nois
 3. *Ticker switch*: pointer-down on the selectbox option → the plotly title contains the new symbol and the
    chart SVG is there (browser clock, polled every animation frame). *Uncached*: the first switch on a fresh
    server (the new symbol has never been loaded); *cached*: switches on the warm server. *Overlay toggle*: the
-   project's ``EMA50`` pill, pointer-down → the ``EMA 50`` trace is gone (or back).
+   project's ``EMA50`` pill, pointer-down → the ``EMA 50`` trace is gone (or back). *Legend toggle*
+   (diagnostic, no budget): a click on ``EMA 50`` in the chart's legend, pointer-down → the trace is hidden
+   (``legendonly``) or shown again; Plotly does it in the browser, without the server or the URL, but only
+   after its double-click window (``doubleClickDelay``, 300 ms by default) has passed.
 4. *Bytes*: websocket frames received by the page (Playwright ``framereceived``; payload sizes, i.e. after any
    permessage-deflate), decoded as Streamlit ``ForwardMsg``s to single out the ``plotly_chart`` element.
    *Server CPU*: ``utime + stime`` of the server process (``/proc/<pid>/stat``, all threads, 10 ms ticks)
@@ -94,7 +97,10 @@ _CHART_READY = """(arg) => {
   const title = typeof t === 'string' ? t : (t && t.text) || '';
   const names = graph.data.map(d => d.name);
   let ok;
+  const trace = graph.data.find(d => d.name === arg.value);
   if (arg.kind === 'title') ok = title.includes(arg.value);
+  else if (arg.kind === 'hidden') ok = !!trace && trace.visible === 'legendonly';
+  else if (arg.kind === 'shown') ok = !!trace && trace.visible !== 'legendonly';
   else if (arg.kind === 'gone') ok = !names.includes(arg.value);
   else ok = names.includes(arg.value);
   return ok ? performance.now() - window.__benchT0 : null;
@@ -284,6 +290,7 @@ class Results:
     toggle: list[float] = field(default_factory=list)
     toggle_bytes: list[float] = field(default_factory=list)
     toggle_cpu_ms: float | None = None
+    legend_toggle: list[float] = field(default_factory=list)
     chart_bytes: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     page_bytes: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     cold_cpu: dict[str, list[float]] = field(default_factory=dict)  # server CPU from start to first page done
@@ -356,6 +363,11 @@ def toggle_ema50(page, present_after: bool) -> float:
 
     pill = widget(page, "stButtonGroup", "Overlays").get_by_role("button", name="EMA50", exact=True)
     return timed_action(page, pill.click, "has" if present_after else "gone", "EMA 50")
+
+
+def legend_toggle_ema50(page, hidden_after: bool) -> float:
+    item = page.locator(".js-plotly-plot .legend .traces").filter(has_text="EMA 50").locator(".legendtoggle")
+    return timed_action(page, item.click, "hidden" if hidden_after else "shown", "EMA 50")
 
 
 def idle_cpu_rate(page, server: Server, seconds: float = 3.0) -> float:
@@ -569,6 +581,9 @@ def phase_warm(browser, apps: list[App], tickers: tuple[str, ...], reps: int, re
                         res.toggle_bytes.append(frames.total(mark) / KB)
                         res.add(res.split, (app.name, "overlay toggle"), (ms, *cdp.split(cdp_mark)))
                 res.toggle_cpu_ms = (server.cpu_seconds() - cpu0) * 1000 / (2 * reps)
+                for _ in range(reps):
+                    for hidden_after in (True, False):
+                        res.legend_toggle.append(legend_toggle_ema50(page, hidden_after))
             res.idle_cpu[app.name] = idle_cpu_rate(page, server)
             res.rerun_cpu_ms[app.name], res.rerun_wall_ms[app.name] = rerun_cpu(page, frames, server, reruns)
             context.close()
@@ -705,6 +720,8 @@ def report(res: Results, info: dict[str, str], tickers: tuple[str, ...], reps: i
     ok = None if tv is None or peer_switch is None else tv <= INTERACTION_VS_PEER * peer_switch
     row("Overlay toggle EMA50 off/on (ms; peer: its cached switch)", tv, None, peer_switch,
         f"≤ {INTERACTION_VS_PEER} × peer switch", ok)
+    row("Legend toggle EMA 50 hide/show, in the browser only (ms; peer: its cached switch)",
+        median(res.legend_toggle), None, peer_switch)
     chart = {a: median(pooled(res.chart_bytes, a)) for a in (p, f, n)}
     worst_chart = max((median(res.chart_bytes.get((p, t), [])) or 0 for t in tickers), default=None)
     row("Chart payload, plotly_chart message, 1Y view (KB)", chart[p], chart[f], chart[n],
