@@ -83,7 +83,7 @@ def chart_panel() -> None:
                      key="show", bind="query-params")
     view = replace(shown, range=rng or DEFAULT_RANGE, scale=scale or "linear", show=tuple(show or ()))
     figure = data.chart(view.symbol, version, view.asof, actions_version, view.range, view.scale, view.show)
-    st.plotly_chart(figure, key="chart", config={"displaylogo": False}, theme=None)  # the figure has its look
+    st.plotly_chart(figure, key="chart", config={"displaylogo": False})
     base = st.context.url or ""
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""

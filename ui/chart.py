@@ -30,22 +30,6 @@ UP, DOWN = "#26a69a", "#ef5350"
 SUPPORT_COLOR, RESISTANCE_COLOR, BROKEN_COLOR = "#00897b", "#c62828", "#9e9e9e"
 SUPPORT_ZONE, RESISTANCE_ZONE = "rgba(0, 137, 123, 0.10)", "rgba(198, 40, 40, 0.08)"
 EXTENSION_BARS = 10
-FONT = '"Source Sans", "Source Sans Pro", sans-serif'
-GRID, AXIS_LINE, INK, MUTED = "#e6eaf1", "#d5dae5", "#31333f", "#808495"
-# The light look of Streamlit's chart theme, carried by the figure itself: the page draws it with
-# st.plotly_chart(theme=None), because applying Streamlit's theme in the browser cost ~100 ms per draw of this
-# chart (measured: overlay toggle 252 → 149 ms, benchmarks/browser_bench.py). It also keeps plotly.py from
-# embedding its own ~10 KB default template.
-TEMPLATE: dict[str, Any] = {"layout": {
-    "font": {"family": FONT, "size": 13, "color": INK},
-    "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
-    "xaxis": {"showgrid": False, "linecolor": AXIS_LINE, "zeroline": False, "automargin": True,
-              "tickfont": {"color": MUTED}, "title": {"font": {"color": MUTED}}},
-    "yaxis": {"gridcolor": GRID, "linecolor": AXIS_LINE, "zeroline": False, "automargin": True,
-              "tickfont": {"color": MUTED}, "title": {"font": {"color": MUTED}}},
-    "hoverlabel": {"font": {"family": FONT, "size": 13}},
-    "title": {"font": {"size": 16, "weight": "bold"}},
-}}
 MAX_LINES, MAX_LEVELS = 2, 2
 
 
@@ -222,7 +206,7 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
         "height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 40}, "hovermode": "x unified",
         "title": {"text": f"{view.symbol} · daily · as of {asof_text} close", "x": 0.01},
         "legend": {"orientation": "h", "yanchor": "top", "y": -0.06, "xanchor": "left", "x": 0.0},
-        "uirevision": f"{view.symbol}-{view.range}-{asof_text}", "shapes": shapes, "template": TEMPLATE,
+        "uirevision": f"{view.symbol}-{view.range}-{asof_text}", "shapes": shapes,
         "xaxis": {**xaxis, "anchor": "y", "domain": [0.0, 1.0]},
         "yaxis": {"type": view.scale, "title": {"text": "Price ($)"}, "range": _price_range(visible, actions, view),
                   "anchor": "x", "domain": [0.0, 1.0]},
