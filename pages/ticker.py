@@ -101,8 +101,6 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(f"Brief · {resolved.asof}")
     st.markdown(md_escape(tables.brief_text))
-    st.subheader("Trendlines and levels")
-    st.markdown(tables.levels_md)
 with right:
     st.subheader("Key levels")
     st.markdown(tables.key_numbers_md)
@@ -118,6 +116,9 @@ with right:
         file_name=f"{shown.symbol}_{resolved.asof}_bars.csv", mime="text/csv", icon=":material/download:",
         on_click="ignore",
     )
+
+st.subheader("Trendlines and levels")
+st.markdown(tables.levels_md)
 
 st.subheader("Analyst actions")
 if tables.analyst_rows == 0:
