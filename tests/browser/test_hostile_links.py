@@ -10,20 +10,11 @@ Run: ``LEVELS_OFFLINE=1 .venv/bin/python -m pytest tests/browser/test_hostile_li
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlencode
 
 import pytest
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the fixtures explain (skip locally, fail under CI); here only avoid a collection error
-    if os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}:
-        raise
-    pytest.skip("the playwright package is not installed (pip install -r requirements-dev.txt)",
-                allow_module_level=True)
-
-from tests.browser.helpers import assert_no_exception, open_app, read_chart, wait_idle
+from tests.browser.helpers import assert_no_exception, expect, open_app, read_chart, wait_idle
 
 pytestmark = pytest.mark.browser
 

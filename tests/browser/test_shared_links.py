@@ -5,23 +5,15 @@ Run: ``LEVELS_OFFLINE=1 .venv/bin/python -m pytest tests/browser -q -s`` (``-s``
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the fixtures explain (skip locally, fail under CI); here only avoid a collection error
-    if os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}:
-        raise
-    pytest.skip("the playwright package is not installed (pip install -r requirements-dev.txt)",
-                allow_module_level=True)
 
 from tests.browser.helpers import (
     TICKERS,
     assert_app_navigation,
     assert_no_exception,
+    expect,
     has_trace,
     open_app,
     query,

@@ -16,6 +16,7 @@ from marketdata.actions import normalize_actions
 from marketdata.config import Settings
 from marketdata.repository import Repository
 from marketdata.sources import SourceError
+from tests.conftest import weekdays_after
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_YORK = ZoneInfo("America/New_York")
@@ -28,15 +29,6 @@ def bundled_dates(symbol: str = "CIFR") -> list[str]:
 
 LAST_BUNDLED = date.fromisoformat(bundled_dates()[-1])
 DAY_AFTER = LAST_BUNDLED + timedelta(days=1)
-
-
-def weekdays_after(day: date, count: int) -> list[date]:
-    out: list[date] = []
-    while len(out) < count:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            out.append(day)
-    return out
 
 
 def frame(rows: list[tuple[object, float, float, float, float, float]]) -> pd.DataFrame:

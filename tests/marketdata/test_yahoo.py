@@ -29,6 +29,7 @@ from marketdata.bars import clean_bars
 from marketdata.snapshot import Snapshot
 from marketdata.sources import RateLimited, SourceError
 from marketdata.yahoo import YahooSource, normalize_upgrades_downgrades
+from tests.conftest import fresh_yfinance
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "yahoo"
@@ -134,21 +135,8 @@ class FakeYahooSession(requests.Session):
 @pytest.fixture
 def fake_yahoo(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., FakeYahooSession]]:
     """Give each test a fresh yfinance state: no on-disk caches, no shared crumb, no cached responses."""
-    import yfinance
-    from yfinance import cache as yf_cache
-    from yfinance.data import SingletonMeta, YfData
-
-    monkeypatch.setattr(yf_cache, "get_tz_cache", yf_cache._TzCacheDummy)
-    monkeypatch.setattr(yf_cache, "get_cookie_cache", yf_cache._CookieCacheDummy)
-    monkeypatch.setitem(yfinance.config.network.data, "retries", 0)
-    monkeypatch.setitem(yfinance.config.network.data, "proxy", None)
-    previous = SingletonMeta._instances.pop(YfData, None)
-    YfData.cache_get.cache_clear()
-    yield FakeYahooSession
-    YfData.cache_get.cache_clear()
-    SingletonMeta._instances.pop(YfData, None)
-    if previous is not None:
-        SingletonMeta._instances[YfData] = previous
+    with fresh_yfinance(monkeypatch):
+        yield FakeYahooSession
 
 
 def chart_calls(session: FakeYahooSession) -> list[Call]:

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
@@ -37,15 +37,6 @@ FROZEN_NEW_YORK = datetime(2026, 11, 20, 21, 0)
 def bundled_dates(symbol: str) -> list[str]:
     with (ROOT / "data" / "prices" / f"{symbol}.csv").open(newline="") as fh:
         return [r["date"] for r in csv.DictReader(fh)]
-
-
-def weekdays_after(day: date, count: int) -> list[date]:
-    out: list[date] = []
-    while len(out) < count:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            out.append(day)
-    return out
 
 
 def settings(data_dir: Path, *, timeout: float = 1.0, cooldown: float = 300, interval: float = 900) -> Settings:

@@ -26,6 +26,7 @@ from marketdata import store as store_module
 from marketdata.actions import normalize_actions
 from marketdata.repository import Repository
 from marketdata.store import SCHEMA_VERSION, FetchRecord, Store, StoreError, utcnow
+from tests.conftest import weekdays_after
 from tests.reliability.child_writer import batch_frame
 from tests.reliability.helpers import (
     ROOT,
@@ -38,7 +39,6 @@ from tests.reliability.helpers import (
     integrity,
     report_fixture,
     settings,
-    weekdays_after,
     yahoo_like,
 )
 from tests.ui.apptest_helpers import figure, open_page, texts

@@ -40,6 +40,7 @@ from marketdata.repository import Repository
 from marketdata.sources import RateLimited
 from marketdata.store import utcnow
 from marketdata.yahoo import YahooSource
+from tests.conftest import fresh_yfinance, weekdays_after
 from tests.marketdata.test_yahoo import FakeYahooSession, fixture
 from tests.reliability.helpers import (
     FakeSource,
@@ -55,7 +56,6 @@ from tests.reliability.helpers import (
     settings,
     silent_port,
     table_counts,
-    weekdays_after,
     yahoo_like,
 )
 from tests.ui.apptest_helpers import figure, open_page, texts
@@ -76,26 +76,13 @@ report = pytest.fixture(scope="module", name="report")(report_fixture(
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fresh yfinance state (no disk caches, no shared crumb, no retries), a frozen New York clock, clean st caches."""
-    import yfinance
-    from yfinance import cache as yf_cache
-    from yfinance.data import SingletonMeta, YfData
-
-    monkeypatch.setattr(yf_cache, "get_tz_cache", yf_cache._TzCacheDummy)
-    monkeypatch.setattr(yf_cache, "get_cookie_cache", yf_cache._CookieCacheDummy)
-    monkeypatch.setitem(yfinance.config.network.data, "retries", 0)
-    monkeypatch.setitem(yfinance.config.network.data, "proxy", None)
-    previous = SingletonMeta._instances.pop(YfData, None)
-    YfData.cache_get.cache_clear()
-    freeze_new_york(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    YfData.cache_get.cache_clear()
-    SingletonMeta._instances.pop(YfData, None)
-    if previous is not None:
-        SingletonMeta._instances[YfData] = previous
+    with fresh_yfinance(monkeypatch):
+        freeze_new_york(monkeypatch)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        yield
+        st.cache_data.clear()
+        st.cache_resource.clear()
 
 
 def seed(repo: Repository) -> None:
