@@ -1,8 +1,16 @@
 """The written technical-levels brief, generated from a :class:`TechnicalPicture` (the chart's own objects).
 
-Conventions: prices in dollars rounded to cents; percentages to one decimal. Wording claims no more than
-the statistics: "long-term" only for lines whose touches span >= 250 bars, "tentative" for 2-touch lines,
-"clustered" only when the EMAs lie within 10% of the close of each other.
+What it names, in order: the close and the day's change; the support trendline when one is near the price
+(rebounding from / testing / broke / back above); the immediate resistance and the next one; the immediate
+support and what is exposed below it (the key levels of :mod:`indicators.key_levels`: major horizontal levels
+and zones, moving averages and bands price bounced off lately, confirmed unbroken trendlines); where price
+stands against the four EMAs, in one phrase without their values; a golden or death cross of the last
+:data:`analyst.picture.RECENT_CROSS_BARS` bars; the Bollinger position; the latest analyst action and the upside
+to its target. So it names at most about six level prices, each of them drawn on the chart.
+
+Conventions: prices in dollars rounded to cents; percentages to one decimal. A zone at least 2 % wide is written
+as a range ("$14.00 to $15.00"). Wording claims no more than the statistics: "long-term" only for lines whose
+touches span >= 250 bars, "tentative" for 2-touch lines, "major" only for levels that reach the major score.
 """
 
 from __future__ import annotations
@@ -10,12 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from analyst.picture import AnalystAction, TechnicalPicture
-from indicators.levels import Level
+from analyst.picture import RECENT_TOUCH_BARS, AnalystAction, TechnicalPicture
+from indicators.crosses import Cross
+from indicators.key_levels import KeyLevel
+from indicators.moving_averages import EMA_WINDOWS
 from indicators.trendlines import Trendline
 
-EMA_WINDOWS = (20, 50, 100, 200)
-RECENT_TOUCH_BARS = 15
+ZONE_TEXT_MIN_WIDTH = 0.02  # a zone at least this wide (relative to its price) is written as a range
 
 
 def usd(value: float) -> str:
@@ -73,6 +82,22 @@ def line_description(line: Trendline) -> str:
     return " ".join(words) + " trendline"
 
 
+def key_text(key: KeyLevel) -> str:
+    """Return how the brief names a key level: ``'the 50-day EMA at $12.34'``, ``'the $14.00 to $15.00 zone'``."""
+    if key.kind in ("ema", "sma"):
+        family, window = key.name.split()
+        return f"the {window}-day {family} at {usd(key.price)}"
+    if key.kind == "band":
+        return f"the {key.name.split()[-1]} Bollinger band at {usd(key.price)}"
+    if key.kind == "extreme":
+        return f"the {key.name.replace('52w', '52-week')} at {usd(key.price)}"
+    if key.kind == "trendline":
+        return f"the {key.name} at {usd(key.price)}"
+    if (key.zone_high - key.zone_low) / key.price >= ZONE_TEXT_MIN_WIDTH:
+        return f"the {usd(key.zone_low)} to {usd(key.zone_high)} zone"
+    return usd(key.price)
+
+
 def _price_sentence(p: TechnicalPicture) -> str:
     snap = p.snapshot
     text = f"{p.symbol} closed at {usd(snap.close)} on {day(snap.date)}"
@@ -88,7 +113,7 @@ def _price_sentence(p: TechnicalPicture) -> str:
 def _trendline_sentence(p: TechnicalPicture) -> str:
     line = p.primary_support()
     if line is None:
-        return "No support trendline holds beneath the price as of this date."
+        return ""
     close = p.snapshot.close
     since = f"from {month(line.first_date)}, {line.n_touches} touches"
     what = f"{line_description(line)} support"
@@ -98,8 +123,8 @@ def _trendline_sentence(p: TechnicalPicture) -> str:
                 f" in the last two weeks.")
     if line.status == "broken":
         return f"It has broken below its {what} ({since}), which now stands at {usd(line.level_at_asof)}."
-    if line.status == "testing" and gap > 200.0 * line.tolerance:
-        # the line was tested within the last bars, and price has already moved well away from it
+    if line.provisional or (line.status == "testing" and gap > 200.0 * line.tolerance):
+        # the line held on one of the last bars and price has already moved away from it
         return (f"It is rebounding from its {what}, tested on {day(line.last_touch_date)} and now at"
                 f" {usd(line.level_at_asof)} ({since}).")
     if line.status == "testing":
@@ -111,54 +136,76 @@ def _trendline_sentence(p: TechnicalPicture) -> str:
     return f"Its nearest {what} ({since}) sits at {usd(line.level_at_asof)}, {gap:.1f}% below the close."
 
 
+def _same_line(key: KeyLevel, line: Trendline | None) -> bool:
+    return line is not None and key.line is line
+
+
+def _resistance_sentence(p: TechnicalPicture) -> str:
+    first = p.immediate_resistance
+    if first is None:
+        high = p.levels.high_52w
+        if high is not None and p.snapshot.close >= high - p.levels.atr:
+            return f"Price is near its 52-week high ({usd(high)}), with no major resistance above within 40%."
+        return "No major resistance lies within 40% above the close."
+    after = p.next_resistance()
+    if first.zone_low <= p.snapshot.close:  # the close lies inside the zone
+        text = f"Price trades inside {_zone_text(first, 'resistance')}"
+        return text + (f"; above it, {key_text(after)}." if after is not None else ".")
+    text = f"Immediate resistance is {key_text(first)}"
+    if after is not None:
+        text += f", then {key_text(after)}"
+    return text + "."
+
+
+def _zone_text(key: KeyLevel, role: str) -> str:
+    """Return ``'the $13.53 to $14.70 resistance zone'`` (or ``'the $13.60 resistance level'`` when narrow)."""
+    if (key.zone_high - key.zone_low) / key.price >= ZONE_TEXT_MIN_WIDTH:
+        return f"the {usd(key.zone_low)} to {usd(key.zone_high)} {role} zone"
+    return f"the {usd(key.price)} {role} level"
+
+
+def _support_sentence(p: TechnicalPicture) -> str:
+    first = p.immediate_support
+    if first is None:
+        low = p.levels.low_52w
+        if low is not None and p.snapshot.close <= low + p.levels.atr:
+            return f"Price is near its 52-week low ({usd(low)}), with no major support below within 40%."
+        return "No major support lies within 40% below the close."
+    below = p.exposed_support()
+    if _same_line(first, p.primary_support()):
+        if below is None:
+            return "Below the trendline, no major support is left within 40% of the close."
+        return f"Losing the trendline may expose {key_text(below)}."
+    if first.zone_high >= p.snapshot.close:  # the close lies inside the zone
+        text = f"Price trades inside {_zone_text(first, 'support')}"
+    else:
+        text = f"Immediate support is {key_text(first)}"
+    if below is not None:
+        text += f"; below it, {key_text(below)}"
+    return text + "."
+
+
 def _ema_sentence(p: TechnicalPicture) -> str:
     close = p.snapshot.close
-    values = {w: p.snapshot.values[f"ema_{w}"] for w in EMA_WINDOWS}
-    known = {w: v for w, v in values.items() if v is not None}
+    known = {w: v for w in EMA_WINDOWS if (v := p.snapshot.values[f"ema_{w}"]) is not None}
     if not known:
         return ""
     below = [w for w, v in known.items() if close < v]  # price under these EMAs
     above = [w for w, v in known.items() if close >= v]
-    lo, hi = min(known.values()), max(known.values())
-    clustered = (hi - lo) / close <= 0.10
-    span = f"clustered between {usd(lo)} and {usd(hi)}" if clustered else f"spread from {usd(lo)} to {usd(hi)}"
     if not above:
-        return f"Price remains under the {_ema_names(below)}, {span}."
+        return f"Price remains under the {_ema_names(below)}."
     if not below:
-        return f"Price holds above the {_ema_names(above)}, {span}."
-    over = ", ".join(usd(known[w]) for w in above)
-    under = ", ".join(usd(known[w]) for w in below)
-    return f"Price is above the {_ema_names(above)} ({over}) but below the {_ema_names(below)} ({under})."
+        return f"Price holds above the {_ema_names(above)}."
+    return f"Price is above the {_ema_names(above)} but below the {_ema_names(below)}."
 
 
-def _level_text(level: Level) -> str:
-    width = (level.zone_high - level.zone_low) / level.price
-    if width >= 0.02:
-        return f"{usd(level.zone_low)} to {usd(level.zone_high)}"
-    return usd(level.price)
-
-
-def _resistance_sentence(p: TechnicalPicture) -> str:
-    first = p.levels.nearest_resistance()
-    if first is None:
-        high = p.levels.high_52w
-        return f"Price is at its 52-week high ({usd(high)}), with no resistance overhead." if high else ""
-    label = "the 52-week high at " if first.source == "52w high" else ""
-    text = f"Immediate resistance sits at {label}{usd(first.price)}"
-    after = p.levels.next_resistance_after(first)
-    if after is not None:
-        text += f", followed by {_level_text(after)}"
-    return text + "."
-
-
-def _support_sentence(p: TechnicalPicture) -> str:
-    line = p.primary_support()
-    exposed = p.exposed_support()
-    if line is not None and line.status != "broken":
-        if exposed is not None:
-            return f"Losing the trendline may expose the {_level_text(exposed)} support area."
-        return "Below the trendline, no horizontal support is left in the last two years."
-    return f"The nearest support area is {_level_text(exposed)}." if exposed is not None else ""
+def _cross_sentence(crosses: tuple[Cross, ...]) -> str:
+    if not crosses:
+        return ""
+    parts = [f"the {c.fast}-day {c.family} crossed {'above' if c.kind == 'golden' else 'below'} the {c.slow}-day"
+             f" on {day(c.date)} (a {c.kind} cross)" for c in crosses]
+    text = _join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 def _band_sentence(p: TechnicalPicture) -> str:
@@ -168,11 +215,11 @@ def _band_sentence(p: TechnicalPicture) -> str:
         return ""
     close = p.snapshot.close
     if close > upper:
-        return f"The close is above the upper Bollinger band ({usd(upper)}), an extended move."
+        return "The close is above the upper Bollinger band, an extended move."
     if close < lower:
-        return f"The close is below the lower Bollinger band ({usd(lower)}), stretched to the downside."
+        return "The close is below the lower Bollinger band, stretched to the downside."
     half = "upper" if close >= mid else "lower"
-    return f"It sits in the {half} half of its Bollinger band ({usd(lower)} to {usd(upper)}, middle {usd(mid)})."
+    return f"It sits in the {half} half of its Bollinger band."
 
 
 def _action_phrase(a: AnalystAction, symbol: str) -> str:
@@ -210,14 +257,14 @@ def _analyst_sentence(p: TechnicalPicture) -> str:
 
 
 def write_brief(p: TechnicalPicture) -> Brief:
-    """Return the brief for ``p``: price and change; the trendline; EMAs; resistance; the support exposed if the
-    trendline is lost; the Bollinger position; the latest analyst action and the upside to its target."""
+    """Return the brief for ``p`` (see the module docstring for what it says, in order)."""
     parts = [
         ("price", _price_sentence(p)),
         ("trendline", _trendline_sentence(p)),
-        ("emas", _ema_sentence(p)),
         ("resistance", _resistance_sentence(p)),
         ("support", _support_sentence(p)),
+        ("emas", _ema_sentence(p)),
+        ("crosses", _cross_sentence(p.recent_crosses())),
         ("bands", _band_sentence(p)),
         ("analyst", _analyst_sentence(p)),
     ]

@@ -16,15 +16,12 @@ from typing import Any
 
 from analyst.brief import write_brief
 from analyst.picture import TechnicalPicture, build_picture
+from indicators.asof import INDICATOR_LABELS
+from indicators.key_levels import KeyLevel, major_line
 from indicators.levels import Level
 from indicators.trendlines import Trendline
 from marketdata.repository import Repository, default_repository
 from marketdata.symbols import InvalidSymbol, normalize_symbol
-
-INDICATOR_LABELS = {
-    "ema_20": "EMA 20", "ema_50": "EMA 50", "ema_100": "EMA 100", "ema_200": "EMA 200",
-    "bb_upper": "BB upper", "bb_mid": "BB middle", "bb_lower": "BB lower",
-}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,7 +45,15 @@ def _line_dict(line: Trendline) -> dict[str, Any]:
         "since": line.first_date.isoformat(), "last_touch": line.last_touch_date.isoformat(),
         "anchors": [d.isoformat() for d in line.anchor_dates], "touch_dates": [d.isoformat() for d in line.touch_dates],
         "span_bars": line.span_bars, "distance_atr": round(line.distance_atr, 3), "score": round(line.score, 3),
+        "major": major_line(line), "provisional": line.provisional,
     }
+
+
+def _key_dict(key: KeyLevel | None) -> dict[str, Any] | None:
+    if key is None:
+        return None
+    return {"price": key.price, "zone_low": key.zone_low, "zone_high": key.zone_high, "kind": key.kind,
+            "name": key.name, "distance_pct": round(key.distance_pct, 3)}
 
 
 def _level_dict(level: Level) -> dict[str, Any]:
@@ -72,6 +77,10 @@ def picture_json(p: TechnicalPicture, source: str) -> dict[str, Any]:
         "levels": {"supports": [_level_dict(lv) for lv in p.levels.supports],
                    "resistances": [_level_dict(lv) for lv in p.levels.resistances],
                    "high_52w": p.levels.high_52w, "low_52w": p.levels.low_52w},
+        "immediate_support": _key_dict(p.immediate_support),
+        "immediate_resistance": _key_dict(p.immediate_resistance),
+        "crosses": [{"date": c.date.isoformat(), "kind": c.kind, "family": c.family, "fast": c.fast, "slow": c.slow}
+                    for c in p.recent_crosses()],
     }
 
 

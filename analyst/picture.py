@@ -8,8 +8,15 @@ from datetime import date
 import pandas as pd
 
 from indicators.asof import LevelsSnapshot, indicator_frame, snapshot_at
-from indicators.levels import Level, LevelSet, dynamic_levels_from_frame, horizontal_levels
+from indicators.crosses import Cross, all_crosses
+from indicators.key_levels import KeyLevel, KeyLevels, key_levels
+from indicators.levels import LevelSet, dynamic_levels_from_frame, horizontal_levels
 from indicators.trendlines import Trendline, detect_resistance_trendlines, detect_trendlines
+
+#: The brief mentions a golden/death cross that happened within this many bars (the as-of bar included).
+RECENT_CROSS_BARS = 10
+#: A trendline touched within this many bars is written about however far price has moved from it since.
+RECENT_TOUCH_BARS = 15
 
 
 @dataclass(frozen=True)
@@ -29,9 +36,11 @@ class AnalystAction:
 class TechnicalPicture:
     """Indicators, trendlines and levels of ``symbol`` computed only from bars up to ``snapshot.date``.
 
-    ``frame`` is the indicator frame (bars + EMAs + bands) cut at the as-of bar; ``supports`` and
-    ``resistance_lines`` are trendlines, best score first; ``levels`` are horizontal pivot levels (with the
-    52-week high/low) and ``dynamic`` the EMAs and bands as levels; ``action`` the latest analyst action.
+    ``frame`` is the indicator frame (bars + EMAs + SMAs + bands) cut at the as-of bar; ``supports`` and
+    ``resistance_lines`` are trendlines, best score first; ``levels`` are the listed horizontal levels (with the
+    52-week high/low) and ``dynamic`` the moving averages and bands as levels; ``key`` the major levels of every
+    kind, nearest first on each side (the immediate support/resistance first); ``crosses`` every golden/death
+    cross up to the as-of bar; ``action`` the latest analyst action.
     """
 
     symbol: str
@@ -41,35 +50,48 @@ class TechnicalPicture:
     resistance_lines: tuple[Trendline, ...]
     levels: LevelSet
     dynamic: LevelSet
+    key: KeyLevels
+    crosses: tuple[Cross, ...]
     action: AnalystAction | None
 
     @property
     def asof(self) -> date:
         return self.snapshot.date
 
-    def primary_support(self, near_atr: float = 3.0) -> Trendline | None:
-        """Return the support trendline the brief talks about.
+    def primary_support(self, near_atr: float = 3.0, recent_bars: int = RECENT_TOUCH_BARS) -> Trendline | None:
+        """Return the support trendline the brief talks about, or None when no line is near in price or time.
 
-        The line nearest the close (smallest ``|distance_atr|``) among those within ``near_atr`` ATR of it,
-        broken or not; if none is that near, the highest line that still holds under the price; else the
-        best-scored broken one; None without any line.
+        Among the lines within ``near_atr`` ATR of the close, or touched in the last ``recent_bars`` bars, or not
+        ``active`` (testing or broken lately), the nearest one (smallest ``|distance_atr|``, then the best
+        score). Other lines are listed and drawn but not written about.
         """
-        near = [t for t in self.supports if abs(t.distance_atr) <= near_atr]
-        if near:
-            return min(near, key=lambda t: (abs(t.distance_atr), -t.score))
-        holding = [t for t in self.supports if t.status != "broken" and t.level_at_asof <= self.snapshot.close]
-        if holding:
-            return max(holding, key=lambda t: (t.level_at_asof, t.score))
-        return self.supports[0] if self.supports else None
+        t = len(self.frame) - 1
+        near = [line for line in self.supports if abs(line.distance_atr) <= near_atr or line.status != "active"
+                or t - line.touch_positions[-1] <= recent_bars]
+        return min(near, key=lambda line: (abs(line.distance_atr), -line.score)) if near else None
 
-    def exposed_support(self) -> Level | None:
-        """Return the horizontal support the price may fall to if the primary trendline is lost: the nearest
-        pivot level under the line (or, with no holding line, the nearest support under the close)."""
-        line = self.primary_support()
-        if line is not None and line.status != "broken":
-            below = [lv for lv in self.levels.supports if lv.price < line.level_at_asof]
-            return below[0] if below else None
-        return self.levels.nearest_support()
+    @property
+    def immediate_support(self) -> KeyLevel | None:
+        """Return the nearest major support of any kind (see :mod:`indicators.key_levels`), or None."""
+        return self.key.immediate_support
+
+    @property
+    def immediate_resistance(self) -> KeyLevel | None:
+        """Return the nearest major resistance of any kind, or None."""
+        return self.key.immediate_resistance
+
+    def exposed_support(self) -> KeyLevel | None:
+        """Return the major support below the immediate one: what the price may fall to if that one gives way."""
+        return self.key.supports[1] if len(self.key.supports) > 1 else None
+
+    def next_resistance(self) -> KeyLevel | None:
+        """Return the major resistance above the immediate one, or None."""
+        return self.key.resistances[1] if len(self.key.resistances) > 1 else None
+
+    def recent_crosses(self, bars: int = RECENT_CROSS_BARS) -> tuple[Cross, ...]:
+        """Return the crosses within the last ``bars`` bars (the as-of bar counts as one), oldest first."""
+        t = len(self.frame) - 1
+        return tuple(c for c in self.crosses if c.position > t - bars)
 
     def chart_prices(self) -> set[float]:
         """Return every price the chart draws for this picture, rounded to cents (for cross-checks)."""
@@ -82,6 +104,8 @@ class TechnicalPicture:
             prices.add(line.level_at_asof)
         for level in (*self.levels.supports, *self.levels.resistances):
             prices |= {level.price, level.zone_low, level.zone_high}
+        for key in (*self.key.supports, *self.key.resistances):
+            prices |= {key.price, key.zone_low, key.zone_high}
         for extreme in (self.levels.high_52w, self.levels.low_52w):
             if extreme is not None:
                 prices.add(extreme)
@@ -114,13 +138,19 @@ def build_picture(symbol: str, bars: pd.DataFrame, actions: pd.DataFrame, asof: 
     if snap is None:
         raise ValueError(f"{symbol}: no bar on or before {asof}")
     cut = frame[["open", "high", "low", "close", "volume"]]
+    supports = tuple(detect_trendlines(cut))
+    resistance_lines = tuple(detect_resistance_trendlines(cut))
+    levels = horizontal_levels(cut)
+    dynamic = dynamic_levels_from_frame(frame)
     return TechnicalPicture(
         symbol=symbol,
         frame=frame,
         snapshot=snap,
-        supports=tuple(detect_trendlines(cut)),
-        resistance_lines=tuple(detect_resistance_trendlines(cut)),
-        levels=horizontal_levels(cut),
-        dynamic=dynamic_levels_from_frame(frame),
+        supports=supports,
+        resistance_lines=resistance_lines,
+        levels=levels,
+        dynamic=dynamic,
+        key=key_levels(levels, dynamic, (*supports, *resistance_lines)),
+        crosses=tuple(all_crosses(frame)),
         action=_latest_action(actions, symbol, snap.date),
     )

@@ -7,10 +7,20 @@ from datetime import date
 
 import pandas as pd
 
-from indicators.moving_averages import EMA_WINDOWS, emas
+from indicators.moving_averages import EMA_WINDOWS, SMA_WINDOWS, emas, smas
 from indicators.volatility import bollinger
 
-INDICATOR_COLUMNS: tuple[str, ...] = (*(f"ema_{w}" for w in EMA_WINDOWS), "bb_mid", "bb_upper", "bb_lower")
+#: Label of every indicator column of :func:`indicator_frame`, in display order (the one list of names).
+INDICATOR_LABELS: dict[str, str] = {
+    **{f"ema_{w}": f"EMA {w}" for w in EMA_WINDOWS},
+    **{f"sma_{w}": f"SMA {w}" for w in SMA_WINDOWS},
+    "bb_upper": "BB upper",
+    "bb_mid": "BB middle",
+    "bb_lower": "BB lower",
+}
+INDICATOR_COLUMNS: tuple[str, ...] = tuple(INDICATOR_LABELS)
+#: The columns that act as dynamic support/resistance levels (the Bollinger middle band is ``sma_20``).
+DYNAMIC_COLUMNS: dict[str, str] = {c: label for c, label in INDICATOR_LABELS.items() if c != "bb_mid"}
 
 
 def cut_at(bars: pd.DataFrame, asof: date | None) -> pd.DataFrame:
@@ -21,13 +31,13 @@ def cut_at(bars: pd.DataFrame, asof: date | None) -> pd.DataFrame:
 
 
 def indicator_frame(bars: pd.DataFrame, asof: date | None = None) -> pd.DataFrame:
-    """Return ``bars`` cut at ``asof`` with the EMA 20/50/100/200 and Bollinger (20, 2) columns added.
+    """Return ``bars`` cut at ``asof`` with the EMA 20/50/100/200, SMA 20/50/200 and Bollinger (20, 2) columns.
 
     The cut happens first, so no value can depend on a bar after ``asof``; indicators are computed on
     the whole remaining history (windowing for display comes after, see :func:`window`).
     """
     cut = cut_at(bars, asof)
-    return pd.concat([cut, emas(cut["close"]), bollinger(cut["close"])], axis=1)
+    return pd.concat([cut, emas(cut["close"]), smas(cut["close"]), bollinger(cut["close"])], axis=1)
 
 
 @dataclass(frozen=True)

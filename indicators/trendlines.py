@@ -1,4 +1,4 @@
-"""Support (and resistance) trendlines through confirmed pivots, computed as of a date.
+"""Support (and resistance) trendlines through pivots, computed as of a date.
 
 Conventions (all defaults live in :class:`TrendlineParams`):
 
@@ -8,11 +8,17 @@ Conventions (all defaults live in :class:`TrendlineParams`):
 * **Log prices.** Every line is straight in log price: ``L(b) = c + m·b`` with ``b`` the bar position in the cut
   (0 = first bar). Results are therefore invariant to multiplying all prices by a constant.
 * **Tolerance** ``tau = clip(0.5 × ATR14 / close, 0.5 %, 5 %)`` on bar ``t``, used directly as a log distance
-  (same formula as :func:`indicators.pivots.tolerance`; computed here with an exact, faster replica of
-  :func:`indicators.pivots.atr` because ``ta``'s ATR loop costs ~40 ms per 1,000 bars).
+  (same formula as :func:`indicators.pivots.tolerance`; computed with :func:`indicators.pivots.wilder_atr`, an
+  exact, faster replica of ``ta``'s ATR, whose loop costs ~40 ms per 1,000 bars).
   **Relative ATR** ``a_b = ATR14_b / close_b`` (log units; bars before the first ATR value use the first one).
-* **Anchors.** Pivot lows with ``w = 5`` (:func:`indicators.pivots.pivot_lows`, confirmed: ``i + w <= t``).
-  A candidate is a pair ``i < j`` of pivot lows with ``j - i >= 10``; the line runs through both log lows.
+* **Anchors.** Pivot lows with ``w = 5``: the confirmed ones (:func:`indicators.pivots.pivot_lows`,
+  ``i + w <= t``) and the *provisional* one (:func:`indicators.pivots.provisional_pivot`: the lowest low of the
+  last ``w - 1`` bars before ``t`` once a later close is ``rebound_atr`` (1) relative ATR at ``t`` above it), so a
+  bounce off a line counts on the day of the bounce. A candidate is a pair ``i < j`` of pivot lows with
+  ``j - i >= 10``; the line runs through both log lows.
+* **Relevance.** A pair is dropped when its level at ``t`` lies more than ``max_distance_pct``
+  (:data:`indicators.relevance.RELEVANCE_PCT`, 40 %) from the close, or when it is degenerate: its level changes
+  by more than ×10 (or ÷10) a year (``|252·m| > ln 10``), a slope no reader draws on a daily chart.
 * **Hold rule.** A close *violates* the line when ``log close_b < L(b) - tau`` (strict). A line is kept only if
 
   1. no low between the anchors is below the line by more than tau (``log low_b >= L(b) - tau``, ``i < b < j``),
@@ -22,13 +28,14 @@ Conventions (all defaults live in :class:`TrendlineParams`):
      before the first violation, and a violation before ``j`` rejects the pair).
 
   So a violation older than ``recent_bars`` bars removes the line; a recent one is reported through ``status``.
-* **Touches.** Confirmed pivot lows ``p >= i`` with ``|log low_p - L(p)| <= tau`` before the first violation,
-  taken greedily in time order starting at ``i``: a touch needs ``>= w`` bars since the previous touch (always
-  true of two pivot lows, which are more than ``w`` bars apart) and a rebound in between — the highest *close*
-  strictly between the two touches is at least ``rebound_atr`` (1) relative ATR (``a`` at the later touch)
-  above the line. Both anchors are always touches (a pivot between them
-  is taken only if it also keeps ``>= w`` bars and a rebound before ``j``); a pair whose anchors have no
-  rebound between them is dropped. 3+ touches = ``confirmed``, 2 = tentative.
+* **Touches.** Pivot lows (the provisional one included) ``p >= i`` with ``|log low_p - L(p)| <= tau`` before
+  the first violation, taken greedily in time order starting at ``i``: a touch needs ``>= w`` bars since the
+  previous touch (always true of two pivot lows, which are more than ``w`` bars apart) and a rebound in between:
+  the highest *close* strictly between the two touches is at least ``rebound_atr`` (1) relative ATR (``a`` at the
+  later touch) above the line. Both anchors are always touches (a pivot between them is taken only if it also
+  keeps ``>= w`` bars and a rebound before ``j``); a pair whose anchors have no rebound between them is dropped.
+  3+ touches = ``confirmed``, 2 = tentative. ``provisional``: the last touch is the provisional pivot; later bars
+  that confirm it change only this flag.
 * **Status** (last ``recent_bars`` bars, only bars after the last touch can violate):
   ``broken`` — two consecutive violating closes, or one close more than ``max(tau, 3 %)`` below the line
   (``close < level × 0.97`` and violating); ``testing`` — a violating close that is not (yet) a break, or a bar
@@ -72,7 +79,8 @@ import numpy as np
 import pandas as pd
 
 from indicators.asof import cut_at
-from indicators.pivots import pivot_lows
+from indicators.pivots import REBOUND_ATR, pivots_with_provisional, relative_atr, tolerance_from_atr, wilder_atr
+from indicators.relevance import RELEVANCE_PCT
 
 BARS_PER_YEAR = 252
 
@@ -91,13 +99,17 @@ class TrendlineParams:
     tolerance_factor: float = 0.5  # tau = clip(factor · ATR / close, floor, cap)
     tolerance_floor: float = 0.005
     tolerance_cap: float = 0.05
-    rebound_atr: float = 1.0  # rebound between touches, in relative ATR at the later touch
+    rebound_atr: float = REBOUND_ATR  # rebound between touches (relative ATR at the later touch); also what
+    # makes the newest swing a provisional pivot (relative ATR at t)
     recent_bars: int = 10  # window for status (testing/broken); older violations remove the line
     break_pct: float = 0.03  # one close this far below the line (and below L - tau) = broken
     flat_pct_per_year: float = 2.0  # |slope| within this (price %, per 252 bars) = flat
     long_term_bars: int = 250
     confirmed_touches: int = 3
     max_lines: int = 5
+    max_distance_pct: float = RELEVANCE_PCT  # lines whose level at t is farther from the close are not reported
+    max_slope_log_per_year: float = 2.302585092994046  # |ln(level change per 252 bars)| <= ln 10: beyond ×10 or
+    # ÷10 a year a line is degenerate on a daily chart
     # score weights and scales
     weight_touches: float = 1.0
     max_scored_touches: int = 6
@@ -146,6 +158,7 @@ class Trendline:
     distance_atr: float  # (close_t - level_at_asof) / ATR14_t
     first_date: date  # first anchor
     last_touch_date: date
+    provisional: bool = False  # the last touch is the provisional pivot (not yet confirmed by w later bars)
     _dates: np.ndarray = field(default_factory=lambda: np.empty(0, "datetime64[D]"), repr=False, compare=False)
 
     def value_at(self, when: int | date | pd.Timestamp) -> float:
@@ -183,41 +196,6 @@ def detect_resistance_trendlines(bars: pd.DataFrame, asof: date | None = None,
 
 
 # --------------------------------------------------------------------------------------------------------------
-# ATR and tolerance (exact replicas of indicators.pivots.atr / tolerance, without ta's per-row pandas loop)
-
-
-def wilder_atr(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: int = 14) -> np.ndarray:
-    """Return the ATR exactly as :func:`indicators.pivots.atr` does (NaN where that returns NaN)."""
-    n = len(close)
-    out = np.full(n, np.nan)
-    if n < window:
-        return out
-    prev = np.empty(n)
-    prev[0] = np.nan
-    prev[1:] = close[:-1]
-    true_range = np.fmax(high - low, np.fmax(np.abs(high - prev), np.abs(low - prev)))
-    values = [0.0] * n
-    acc = float(np.nanmean(true_range[:window]))  # pandas' mean skips NaN
-    values[window - 1] = acc
-    w1, wf = window - 1, float(window)
-    for i, tr in enumerate(true_range[window:].tolist(), start=window):
-        acc = (acc * w1 + tr) / wf
-        values[i] = acc
-    out = np.asarray(values)
-    out[out == 0.0] = np.nan
-    return out
-
-
-def tolerance_from_atr(atr_last: float, close_last: float, n_bars: int, params: TrendlineParams = DEFAULT_PARAMS
-                       ) -> float:
-    """tau exactly as :func:`indicators.pivots.tolerance` computes it from the last ATR and close."""
-    if n_bars < params.atr_window + 1 or not np.isfinite(atr_last):
-        return params.tolerance_floor
-    return float(np.clip(params.tolerance_factor * atr_last / close_last, params.tolerance_floor,
-                         params.tolerance_cap))
-
-
-# --------------------------------------------------------------------------------------------------------------
 # Core (support space: for resistance the caller negates the log prices)
 
 
@@ -246,15 +224,16 @@ def _detect(bars: pd.DataFrame, asof: date | None, params: TrendlineParams, kind
     low = cut["low"].to_numpy(dtype="float64")
     close = cut["close"].to_numpy(dtype="float64")
     atr = wilder_atr(high, low, close, params.atr_window)
-    tau = tolerance_from_atr(float(atr[-1]), float(close[-1]), n, params)
-    atr_rel = pd.Series(atr / close).ffill().bfill().to_numpy()
+    tau = tolerance_from_atr(float(atr[-1]), float(close[-1]), n, params.atr_window, params.tolerance_factor,
+                             params.tolerance_floor, params.tolerance_cap)
+    atr_rel = relative_atr(atr, close)
     if not np.isfinite(atr_rel).all():
         atr_rel = np.full(n, 2.0 * tau)
     sign = 1.0 if kind == "support" else -1.0
     lo = sign * np.log(low if kind == "support" else high)
     cl = sign * np.log(close)
     atr_t = float(atr[-1])
-    raw = _support_core(lo, cl, atr_rel, tau, sign, atr_t, params)
+    raw, provisional = _support_core(lo, cl, atr_rel, tau, sign, atr_t, params)
     dates = cut.index.to_numpy().astype("datetime64[D]")
     dates.setflags(write=False)
     t = n - 1
@@ -282,7 +261,8 @@ def _detect(bars: pd.DataFrame, asof: date | None, params: TrendlineParams, kind
             long_term=r.touches[-1] - r.i >= params.long_term_bars, higher_lows_intact=r.higher_lows,
             fit_residual=r.fit, score=r.score,
             distance_atr=r.distance_atr,
-            first_date=touch_dates[0], last_touch_date=touch_dates[-1], _dates=dates,
+            first_date=touch_dates[0], last_touch_date=touch_dates[-1],
+            provisional=provisional is not None and r.touches[-1] == provisional, _dates=dates,
         ))
     return out
 
@@ -292,26 +272,35 @@ def _to_date(value: np.datetime64) -> date:
 
 
 def _support_core(lo: np.ndarray, cl: np.ndarray, atr_rel: np.ndarray, tau: float, sign: float, atr_t: float,
-                  params: TrendlineParams) -> list[_RawLine]:
+                  params: TrendlineParams) -> tuple[list[_RawLine], int | None]:
     """Support lines in log space (mirrored when ``sign`` is -1); see the module docstring for every rule.
 
-    ``sign`` and ``atr_t`` (ATR at t in price units) are only used for ``distance_atr``.
+    Returns the lines and the position of the provisional pivot (None without one). ``sign`` and ``atr_t`` (ATR
+    at t in price units) are used for ``distance_atr`` and the relevance rule.
     """
     n = len(lo)
     t = n - 1
     w = params.pivot_window
-    piv = pivot_lows(lo, w)
+    piv, provisional = pivots_with_provisional(lo, cl, params.rebound_atr * float(atr_rel[t]), w)
     if len(piv) < 2:
-        return []
+        return [], provisional
     y = lo[piv]
     t_hold = t - params.recent_bars  # a violation at b <= t_hold removes the line
 
     rr, ss = _admissible_pairs(lo, cl, piv, tau, t_hold, params.min_anchor_gap)
     if len(rr) == 0:
-        return []
+        return [], provisional
     ii, jj = piv[rr], piv[ss]
     mm = (y[ss] - y[rr]) / (jj - ii)
     cc = y[rr] - mm * ii
+    # Relevance: the line's level at t within max_distance_pct of the close, its slope within the bound.
+    ratio = np.exp(sign * (cc + mm * t - cl[t]))  # level_t / close_t in price terms
+    relevant = (np.abs(ratio - 1.0) * 100.0 <= params.max_distance_pct) & (
+        np.abs(mm) * BARS_PER_YEAR <= params.max_slope_log_per_year)
+    if not relevant.all():
+        rr, ss, ii, jj, mm, cc = (a[relevant] for a in (rr, ss, ii, jj, mm, cc))
+        if len(rr) == 0:
+            return [], provisional
 
     # Recent window (last `recent_bars` bars): violations, first violation, status inputs — all pairs at once.
     recent = np.arange(max(t_hold + 1, 0), n)
@@ -322,7 +311,7 @@ def _support_core(lo: np.ndarray, cl: np.ndarray, atr_rel: np.ndarray, tau: floa
     first_viol = np.where(any_viol, recent[np.argmax(viol, axis=1)], n) if len(recent) else np.full(len(rr), n)
     keep = first_viol > jj
     if not keep.any():
-        return []
+        return [], provisional
     rr, ss, ii, jj, mm, cc, first_viol, any_viol = (
         a[keep] for a in (rr, ss, ii, jj, mm, cc, first_viol, any_viol))
     line_recent, viol = line_recent[keep], viol[keep]
@@ -383,7 +372,7 @@ def _support_core(lo: np.ndarray, cl: np.ndarray, atr_rel: np.ndarray, tau: floa
                  + float(dist_score[q]) + (params.weight_fit * (1.0 - fit) if extra else 0.0))
         raws.append(_RawLine(i, j, m, c, touches, str(status[q]), higher_lows, fit, score,  # type: ignore[arg-type]
                              float(level_t[q]), float(dist[q])))
-    return _dedupe(raws, tau, params.max_lines)
+    return _dedupe(raws, tau, params.max_lines), provisional
 
 
 def _score_parts(params: TrendlineParams, touches: np.ndarray, span: np.ndarray, age: np.ndarray) -> np.ndarray:

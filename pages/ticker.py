@@ -12,7 +12,7 @@ from ui.labels import md_escape
 from ui.navigation import require_navigation
 from ui.tables import export_csv
 from ui.ticker_view import resolve
-from ui.viewstate import DEFAULT_RANGE, OVERLAYS, SCALES, ViewState
+from ui.viewstate import DEFAULT_OVERLAYS, DEFAULT_RANGE, OVERLAYS, SCALES, ViewState
 
 require_navigation()
 
@@ -79,7 +79,7 @@ def chart_panel() -> None:
                                         key="range", bind="query-params")
     scale = controls[1].segmented_control("Scale", SCALES, default="linear", required=True,
                                           key="scale", bind="query-params")
-    show = st.pills("Overlays", OVERLAYS, selection_mode="multi", default=list(OVERLAYS),
+    show = st.pills("Overlays", OVERLAYS, selection_mode="multi", default=list(DEFAULT_OVERLAYS),
                      key="show", bind="query-params")
     view = replace(shown, range=rng or DEFAULT_RANGE, scale=scale or "linear", show=tuple(show or ()))
     figure = data.chart(view.symbol, version, view.asof, actions_version, view.range, view.scale, view.show)

@@ -16,13 +16,17 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analyst.picture import TechnicalPicture
-from indicators.levels import Level
+from indicators.crosses import Cross
+from indicators.key_levels import KeyLevel
+from indicators.moving_averages import EMA_WINDOWS, SMA_WINDOWS
 from indicators.trendlines import Trendline
 from indicators.windows import window
 from ui.labels import action_label, money
 from ui.viewstate import ViewState
 
-EMA_COLORS: dict[int, str] = {20: "#1f77b4", 50: "#ff7f0e", 100: "#9467bd", 200: "#d62728"}
+EMA_COLORS: dict[int, str] = dict(zip(EMA_WINDOWS, ("#1f77b4", "#ff7f0e", "#9467bd", "#d62728"), strict=True))
+SMA_COLORS: dict[int, str] = dict(zip(SMA_WINDOWS, ("#17becf", "#bcbd22", "#8c564b"), strict=True))
+GOLDEN_COLOR, DEATH_COLOR = "#b8860b", "#424242"
 BAND_COLOR = "rgba(120, 144, 156, 0.9)"
 BAND_FILL = "rgba(120, 144, 156, 0.12)"
 TARGET_COLOR = "#2e7d32"
@@ -30,7 +34,8 @@ UP, DOWN = "#26a69a", "#ef5350"
 SUPPORT_COLOR, RESISTANCE_COLOR, BROKEN_COLOR = "#00897b", "#c62828", "#9e9e9e"
 SUPPORT_ZONE, RESISTANCE_ZONE = "rgba(0, 137, 123, 0.10)", "rgba(198, 40, 40, 0.08)"
 EXTENSION_BARS = 10
-MAX_LINES, MAX_LEVELS = 2, 2
+MAX_LINES = 3  # trendlines drawn per side
+MAX_KEY_LEVELS = 2  # key levels drawn per side: the immediate one and the next (what the brief names)
 
 
 def _dates(index: pd.DatetimeIndex) -> list[str]:
@@ -62,12 +67,17 @@ def trendline_name(line: Trendline) -> str:
     return f"{line.kind.capitalize()} trendline since {line.first_date:%Y-%m} ({line.n_touches} touches)"
 
 
-def level_name(level: Level) -> str:
-    """Return the label of a horizontal level, e.g. ``'R $12.65 (8 touches)'`` or ``'52w high $23.61'``."""
-    side = "S" if level.side == "support" else "R"
-    if level.source in ("52w high", "52w low"):
-        return f"{level.source} ${level.price:,.2f}"
-    return f"{side} ${level.price:,.2f} ({level.touches} touches)"
+def key_level_name(key: KeyLevel) -> str:
+    """Return the chart label of a key level, e.g. ``'S $11.06'``, ``'R $12.30–13.70'``, ``'52w high $23.61'``,
+    ``'SMA 50 $16.79'``."""
+    if key.kind in ("ema", "sma", "band", "extreme"):
+        return f"{key.name} ${key.price:,.2f}"
+    if key.kind == "trendline":
+        return f"{key.name.split()[0]} line ${key.price:,.2f}"
+    side = "S" if key.side == "support" else "R"
+    if key.zone_high - key.zone_low >= 0.02 * key.price:
+        return f"{side} ${key.zone_low:,.2f}–{key.zone_high:,.2f}"
+    return f"{side} ${key.price:,.2f}"
 
 
 def _trendline_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, first_day: pd.Timestamp,
@@ -94,30 +104,56 @@ def _trendline_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, first_d
         touches = [(d, p) for d, p in zip(line.touch_dates, line.touch_prices, strict=True)
                    if pd.Timestamp(d) >= first_day]
         if touches:
+            shape = "triangle-up" if line.kind == "support" else "triangle-down"
+            # a provisional last touch (not yet confirmed by five later bars) is drawn hollow
+            symbols = [f"{shape}-open" if line.provisional and i == len(touches) - 1 else shape
+                       for i in range(len(touches))]
             traces.append({
                 "type": "scatter", "x": [f"{d:%Y-%m-%d}" for d, _ in touches], "y": [round(p, 4) for _, p in touches],
                 "mode": "markers", "name": f"{name} touches", "legendgroup": name, "showlegend": False,
-                "marker": {"symbol": "triangle-up" if line.kind == "support" else "triangle-down", "size": 9,
-                           "color": color, "line": {"width": 1, "color": "white"}},
+                "marker": {"symbol": symbols, "size": 9, "color": color, "line": {"width": 1, "color": color}},
                 "hovertemplate": "touch %{x}: %{y:.2f}<extra></extra>",
             })
 
 
-def _level_shapes(shapes: list[dict[str, Any]], picture: TechnicalPicture, x0: str, x1: str) -> None:
+def _key_levels(shapes: list[dict[str, Any]], traces: list[dict[str, Any]], picture: TechnicalPicture, x0: str,
+                x1: str, last: str) -> None:
+    """Draw the key levels the brief names (immediate and next on each side): horizontal levels and zones as
+    light bands with a dashed line and a label; moving averages, bands and trendlines as a labelled tick on the
+    as-of bar (their own lines are overlays that may be switched off)."""
     refs = {"xref": "x", "yref": "y", "x0": x0, "x1": x1, "layer": "below"}
-    exposed = picture.exposed_support()
-    for levels, fill, color in ((picture.levels.supports, SUPPORT_ZONE, SUPPORT_COLOR),
-                                (picture.levels.resistances, RESISTANCE_ZONE, RESISTANCE_COLOR)):
-        shown = list(levels[:MAX_LEVELS])
-        if exposed is not None and exposed in levels and exposed not in shown:
-            shown.append(exposed)  # the brief names it, so the chart draws it
-        for level in shown:
-            label = {"text": level_name(level), "textposition": "top left", "font": {"size": 10, "color": color}}
-            if level.zone_high - level.zone_low > 1e-9:
-                shapes.append({"type": "rect", "y0": level.zone_low, "y1": level.zone_high, "fillcolor": fill,
-                               "line": {"width": 0}, **refs})
-            shapes.append({"type": "line", "y0": level.price, "y1": level.price, "label": label,
-                           "line": {"color": color, "width": 1, "dash": "dash"}, **refs})
+    for keys, fill, color in ((picture.key.supports, SUPPORT_ZONE, SUPPORT_COLOR),
+                              (picture.key.resistances, RESISTANCE_ZONE, RESISTANCE_COLOR)):
+        for key in keys[:MAX_KEY_LEVELS]:
+            label = key_level_name(key)
+            if key.kind in ("horizontal", "extreme"):
+                text = {"text": label, "textposition": "top left", "font": {"size": 10, "color": color}}
+                if key.zone_high - key.zone_low > 1e-9:
+                    shapes.append({"type": "rect", "y0": key.zone_low, "y1": key.zone_high, "fillcolor": fill,
+                                   "line": {"width": 0}, **refs})
+                shapes.append({"type": "line", "y0": key.price, "y1": key.price, "label": text,
+                               "line": {"color": color, "width": 1, "dash": "dash"}, **refs})
+            else:
+                traces.append({
+                    "type": "scatter", "x": [last], "y": [round(key.price, 4)], "mode": "markers+text",
+                    "name": label, "text": [label], "textposition": "middle right", "showlegend": False,
+                    "marker": {"symbol": "line-ew-open", "size": 14, "color": color, "line": {"width": 2}},
+                    "textfont": {"size": 10, "color": color}, "hovertemplate": f"{label}<extra></extra>",
+                })
+
+
+def _cross_traces(traces: list[dict[str, Any]], crosses: tuple[Cross, ...], first_day: pd.Timestamp) -> None:
+    """Mark golden crosses (▲) and death crosses (▼) of the window at the slow average's value."""
+    for kind, color, symbol in (("golden", GOLDEN_COLOR, "triangle-up"), ("death", DEATH_COLOR, "triangle-down")):
+        shown = [c for c in crosses if c.kind == kind and pd.Timestamp(c.date) >= first_day]
+        if not shown:
+            continue
+        traces.append({
+            "type": "scatter", "x": [f"{c.date:%Y-%m-%d}" for c in shown], "y": [round(c.price, 4) for c in shown],
+            "mode": "markers", "name": f"{kind.capitalize()} cross", "text": [c.label for c in shown],
+            "marker": {"symbol": symbol, "size": 13, "color": color, "line": {"width": 1, "color": "white"}},
+            "hovertemplate": "%{x}: %{text}<extra></extra>",
+        })
 
 
 def _line(x: list[str], y: np.ndarray, name: str, line: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -158,6 +194,10 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
     for w, color in EMA_COLORS.items():
         if view.shows(f"EMA{w}"):
             traces.append(_line(x, _values(visible[f"ema_{w}"]), f"EMA {w}", {"color": color, "width": 1.4}))
+    for w, color in SMA_COLORS.items():
+        if view.shows(f"SMA{w}"):
+            traces.append(_line(x, _values(visible[f"sma_{w}"]), f"SMA {w}",
+                                {"color": color, "width": 1.4, "dash": "dash"}))
     last_day = frame.index[-1] if len(frame) else pd.Timestamp.today().normalize()
     first_day = visible.index[0] if len(visible) else last_day
     if view.shows("Targets") and len(frame):
@@ -180,10 +220,10 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
                     "hovertemplate": f"{r.date:%Y-%m-%d} {label}<extra></extra>",
                 })
     if picture is not None and view.shows("Trendlines"):
-        primary = picture.primary_support()
-        supports = [primary] if primary is not None else []
-        supports += [t for t in _pick_lines(picture.supports) if t is not primary][: MAX_LINES - len(supports)]
-        _trendline_traces(traces, frame, first_day, (*supports, *_pick_lines(picture.resistance_lines, 1)))
+        _trendline_traces(traces, frame, first_day, (*_drawn_lines(picture, picture.supports),
+                                                     *_drawn_lines(picture, picture.resistance_lines)))
+    if picture is not None and view.shows("Crosses"):
+        _cross_traces(traces, picture.crosses, first_day)
     if with_volume:
         colors = np.where(visible["close"].to_numpy() >= visible["open"].to_numpy(), UP, DOWN)
         traces.append({
@@ -198,7 +238,8 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
     if hols:
         breaks.append({"values": hols})
     if picture is not None and view.shows("Levels"):
-        _level_shapes(shapes, picture, first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d"))
+        _key_levels(shapes, traces, picture, first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d"),
+                    last_day.strftime("%Y-%m-%d"))
     xaxis = {"rangebreaks": breaks, "range": [first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d")],
              "rangeslider": {"visible": False}, "showspikes": True, "spikemode": "across", "spikethickness": 1}
     asof_text = last_day.strftime("%Y-%m-%d")
@@ -241,6 +282,11 @@ def _price_range(visible: pd.DataFrame, actions: pd.DataFrame, view: ViewState) 
     return [max(0.0, lo - 0.04 * span), hi + 0.04 * span]
 
 
-def _pick_lines(lines: tuple[Trendline, ...], limit: int = MAX_LINES) -> list[Trendline]:
-    """Return up to ``limit`` lines to draw: holding lines first (best score first), then broken ones."""
-    return sorted(lines, key=lambda t: (t.status == "broken", -t.score))[:limit]
+def _drawn_lines(picture: TechnicalPicture, lines: tuple[Trendline, ...]) -> list[Trendline]:
+    """Return up to :data:`MAX_LINES` lines of one side to draw: those the brief or the key levels name first,
+    then holding lines (best score first), then broken ones."""
+    named = {id(k.line) for k in (*picture.key.supports, *picture.key.resistances) if k.line is not None}
+    primary = picture.primary_support()
+    if primary is not None:
+        named.add(id(primary))
+    return sorted(lines, key=lambda t: (id(t) not in named, t.status == "broken", -t.score))[:MAX_LINES]

@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 
 from analyst.picture import TechnicalPicture
-from indicators.asof import LevelsSnapshot
+from indicators.asof import INDICATOR_LABELS, LevelsSnapshot
+from indicators.key_levels import major_line
 from indicators.moving_averages import EMA_WINDOWS
 from ui.labels import md_escape, rating_change, target_change, up_down
 
@@ -86,9 +87,8 @@ def analyst_table(actions: pd.DataFrame, symbol: str | None = None, asof: date |
 
 
 def key_numbers(snap: LevelsSnapshot) -> pd.DataFrame:
-    """Return the as-of key numbers: close and each EMA/band value with the close's distance to it (%)."""
-    names = {**{f"ema_{w}": f"EMA {w}" for w in EMA_WINDOWS},
-             "bb_upper": "BB upper", "bb_mid": "BB middle (SMA 20)", "bb_lower": "BB lower"}
+    """Return the as-of key numbers: close and each EMA/SMA/band value with the close's distance to it (%)."""
+    names = {**INDICATOR_LABELS, "bb_mid": "BB middle (SMA 20)"}
     rows = [{"Level": "Close", "Value": snap.close, "Close vs level (%)": None}]
     for key, label in names.items():
         value = snap.values[key]
@@ -101,30 +101,35 @@ def key_numbers(snap: LevelsSnapshot) -> pd.DataFrame:
 
 
 def lines_and_levels(picture: TechnicalPicture) -> pd.DataFrame:
-    """Return the detected trendlines and horizontal levels as display rows, highest level first.
+    """Return the listed trendlines and horizontal levels as display rows, highest level first.
 
-    Columns: What, Level (price at the as-of bar), Zone, Touches, Since (first anchor or touch), Status,
-    vs close (%) — the close's distance above (+) or below (−) the level.
+    Columns: What, Level (price at the as-of bar), Zone, Touches, Since (first anchor or touch), Status, Major
+    ("major" or empty; see indicators.levels and indicators.key_levels), vs close (%) — the close's distance
+    above (+) or below (−) the level. A provisional last touch (not yet confirmed) is said in Status.
     """
     close = picture.snapshot.close
     rows: list[dict[str, object]] = []
     for line in (*picture.supports, *picture.resistance_lines):
         words = ["long-term" if line.long_term else "", line.direction, line.kind, "trendline"]
+        status = line.status + ("" if line.confirmed else " (tentative)")
         rows.append({
             "What": " ".join(w for w in words if w).capitalize(),
             "Level": line.level_at_asof, "Zone": "",
             "Touches": line.n_touches, "Since": line.first_date.isoformat(),
-            "Status": line.status + ("" if line.confirmed else " (tentative)"),
+            "Status": status + (", provisional touch" if line.provisional else ""),
+            "Major": "major" if major_line(line) else "",
         })
     for level in (*picture.levels.supports, *picture.levels.resistances):
         what = level.source if level.source != "pivots" else f"{level.side.capitalize()} level"
         zone = f"{level.zone_low:,.2f} – {level.zone_high:,.2f}" if level.zone_high > level.zone_low else ""
+        status = f"last touch {level.last_touch.isoformat()}" if level.last_touch else ""
         rows.append({
             "What": what, "Level": level.price, "Zone": zone, "Touches": level.touches,
             "Since": level.first_touch.isoformat() if level.first_touch else "",
-            "Status": f"last touch {level.last_touch.isoformat()}" if level.last_touch else "",
+            "Status": status + (" (provisional)" if level.provisional else ""),
+            "Major": "major" if level.major else "",
         })
-    table = pd.DataFrame(rows, columns=["What", "Level", "Zone", "Touches", "Since", "Status"])
+    table = pd.DataFrame(rows, columns=["What", "Level", "Zone", "Touches", "Since", "Status", "Major"])
     table["vs close (%)"] = (close / table["Level"].astype("float64") - 1.0) * 100.0
     return table.sort_values("Level", ascending=False, kind="stable").reset_index(drop=True)
 

@@ -6,8 +6,9 @@ URL scheme (path ``/ticker``)::
     asof=2025-11-24        ISO date; the view is as of that day's close (absent: latest bar)
     range=1Y               1M 3M 6M YTD 1Y 2Y All (default 1Y)
     scale=log              linear | log (default linear)
-    show=EMA20&show=BB     overlays, repeated key (EMA20 EMA50 EMA100 EMA200 BB Targets Trendlines Levels
-                           Volume); absent = all on; ``show=`` (empty) = none
+    show=EMA20&show=BB     overlays, repeated key (EMA20 EMA50 EMA100 EMA200 SMA20 SMA50 SMA200 BB Targets
+                           Trendlines Levels Crosses Volume); absent = the defaults (all but the SMAs);
+                           ``show=`` (empty) = none
 
 Keys equal to their default may be left out (Streamlit strips them from the address bar); unknown
 keys are ignored. Given more than once, ``symbol`` and ``asof`` take the last value, ``range`` and ``scale``
@@ -27,8 +28,11 @@ from indicators.windows import RANGE_PRESETS
 from marketdata.symbols import DEFAULT_UNIVERSE, InvalidSymbol, normalize_symbol
 
 OVERLAYS: tuple[str, ...] = (
-    "EMA20", "EMA50", "EMA100", "EMA200", "BB", "Targets", "Trendlines", "Levels", "Volume",
+    "EMA20", "EMA50", "EMA100", "EMA200", "SMA20", "SMA50", "SMA200", "BB", "Targets", "Trendlines", "Levels",
+    "Crosses", "Volume",
 )
+#: Overlays shown when the URL says nothing: every one but the simple moving averages (opt-in).
+DEFAULT_OVERLAYS: tuple[str, ...] = tuple(o for o in OVERLAYS if not o.startswith("SMA"))
 SCALES: tuple[str, ...] = ("linear", "log")
 DEFAULT_RANGE = "1Y"
 KEYS: tuple[str, ...] = ("symbol", "asof", "range", "scale", "show")
@@ -68,7 +72,7 @@ class ViewState:
     asof: date | None = None
     range: str = DEFAULT_RANGE
     scale: str = "linear"
-    show: tuple[str, ...] = field(default=OVERLAYS)
+    show: tuple[str, ...] = field(default=DEFAULT_OVERLAYS)
 
     def shows(self, overlay: str) -> bool:
         """Return whether ``overlay`` (one of :data:`OVERLAYS`) is switched on."""

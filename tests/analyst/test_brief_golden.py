@@ -14,17 +14,17 @@ from tests.indicators.test_trendlines import A0, SLOPE, bars_from_log_low, plant
 
 GOLDEN_REBOUND = (
     "SYN closed at $36.69 on April 6, 2021, up $0.45 (+1.2%) on the day. It is rebounding from its ascending"
-    " trendline support, tested on March 24, 2021 and now at $32.76 (from May 2020, 4 touches). Price holds above"
-    " the 20-, 50-, 100- and 200-day EMAs, clustered between $33.73 and $35.78. Immediate resistance sits at the"
-    " 52-week high at $39.99. Losing the trendline may expose the $32.24 support area. The close is above the upper"
-    " Bollinger band ($36.62), an extended move. On February 24, 2021, Example Securities initiated SYN at Buy and"
-    " set a $40.00 target, 9.0% upside from the close."
+    " trendline support, tested on March 24, 2021 and now at $32.76 (from May 2020, 4 touches). Immediate"
+    " resistance is the 52-week high at $39.99, then the ascending trendline at $42.77. Immediate support is the"
+    " 50-day EMA at $35.78; below it, the 100-day EMA at $35.42. Price holds above the 20-, 50-, 100- and 200-day"
+    " EMAs. The close is above the upper Bollinger band, an extended move. On February 24, 2021, Example"
+    " Securities initiated SYN at Buy and set a $40.00 target, 9.0% upside from the close."
 )
 GOLDEN_FALLING = (
-    "DROP closed at $16.06 on February 23, 2021, down $0.08 (-0.5%) on the day. No support trendline holds beneath"
-    " the price as of this date. Price remains under the 20-, 50-, 100- and 200-day EMAs, spread from $16.36 to"
-    " $23.81. Immediate resistance sits at the 52-week high at $40.97. The nearest support area is $15.87. The close"
-    " is below the lower Bollinger band ($16.13), stretched to the downside."
+    "DROP closed at $16.06 on February 23, 2021, down $0.08 (-0.5%) on the day. Immediate resistance is the"
+    " 20-day EMA at $16.36, then the upper Bollinger band at $16.54. Immediate support is the 52-week low at"
+    " $15.87. Price remains under the 20-, 50-, 100- and 200-day EMAs. The close is below the lower Bollinger"
+    " band, stretched to the downside."
 )
 
 
@@ -45,5 +45,8 @@ def test_planted_ascending_support_rebound() -> None:
 def test_falling_series_has_no_support_line() -> None:
     n = 300
     log_low = np.log(50) - 0.004 * np.arange(n) + 0.05 * np.sin(np.arange(n) / 9)
-    text = write_brief(build_picture("DROP", bars_from_log_low(log_low), empty_actions())).text
+    picture = build_picture("DROP", bars_from_log_low(log_low), empty_actions())
+    text = write_brief(picture).text
     assert text == GOLDEN_FALLING
+    assert not picture.supports  # no support line holds under a falling series, so the brief names none
+    assert f"${picture.levels.low_52w:,.2f}" in text  # the exact 52-week low, not its cluster's median

@@ -119,12 +119,14 @@ def test_toggling_an_overlay_updates_url_and_chart(new_context, app_url):
     open_app(page, app_url + "/ticker?symbol=MARA")
     chart = read_chart(page)
     assert {*EMAS, *BANDS, "Volume"} <= set(chart.names)
-    assert "show" not in query(page), "all overlays on is the default and should not be in the URL"
+    assert "show" not in query(page), "the default overlays are not written in the URL"
+    assert not {"SMA 20", "SMA 50", "SMA 200"} & set(chart.names), "simple moving averages are opt-in"
 
     overlays = widget(page, "stButtonGroup", "Overlays")
     options = [t.strip() for t in overlays.get_by_role("button").all_inner_texts()]
     assert set(ALL_OVERLAYS) <= set(options), options
-    assert overlays.locator('button[aria-pressed="false"]').count() == 0, "all overlays should be on by default"
+    off = [t.strip() for t in overlays.locator('button[aria-pressed="false"]').all_inner_texts()]
+    assert sorted(off) == ["SMA20", "SMA200", "SMA50"], "all overlays but the SMAs are on by default"
     ema50 = overlays.get_by_role("button", name="EMA50", exact=True)
     expect(ema50).to_have_attribute("aria-pressed", "true")
     ema50.click()
@@ -134,7 +136,7 @@ def test_toggling_an_overlay_updates_url_and_chart(new_context, app_url):
     assert "EMA 50" not in chart.names
     assert {"EMA 20", "EMA 100", "EMA 200", *BANDS, "Volume"} <= set(chart.names)
     expect(ema50).to_have_attribute("aria-pressed", "false")
-    remaining = [o for o in options if o != "EMA50"]
+    remaining = [o for o in options if o != "EMA50" and o not in off]
     params = wait_for_url(page, lambda q: "show" in q)
     assert sorted(params.get("show", [])) == sorted(remaining), page.url
     assert params.get("symbol") == ["MARA"]
@@ -148,6 +150,16 @@ def test_toggling_an_overlay_updates_url_and_chart(new_context, app_url):
     assert {"EMA 20", "EMA 100", "EMA 200", *BANDS, "Volume"} <= set(chart.names)
     expect(widget(reloaded, "stButtonGroup", "Overlays").get_by_role("button", name="EMA50", exact=True)) \
         .to_have_attribute("aria-pressed", "false")
+
+    # an opt-in overlay: the 50-day SMA is drawn and written in the URL once switched on
+    sma50 = widget(reloaded, "stButtonGroup", "Overlays").get_by_role("button", name="SMA50", exact=True)
+    expect(sma50).to_have_attribute("aria-pressed", "false")
+    sma50.click()
+    chart = wait_for_chart(reloaded, has_trace("SMA 50"))
+    assert_no_exception(reloaded)
+    assert "SMA 50" in chart.names and "EMA 50" not in chart.names
+    params = wait_for_url(reloaded, lambda q: "SMA50" in q.get("show", []))
+    assert "EMA50" not in params["show"]
 
 
 def test_overview_and_every_ticker_page_render(new_context, app_url):

@@ -28,3 +28,9 @@ def bollinger_reference(values: list[float], window: int = 20, devs: float = 2.0
         sd = math.sqrt(math.fsum((x - mean) ** 2 for x in chunk) / window)
         out.append((mean, mean + devs * sd, mean - devs * sd))
     return out
+
+
+def sma_reference(values: list[float], window: int) -> list[float]:
+    """Simple mean of the last ``window`` values (math.fsum); NaN for the first window-1 points."""
+    return [math.fsum(values[i - window + 1 : i + 1]) / window if i >= window - 1 else math.nan
+            for i in range(len(values))]

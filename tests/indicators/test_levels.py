@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from indicators.asof import indicator_frame
+from indicators.key_levels import key_levels
 from indicators.levels import (
     DYNAMIC_SOURCES,
     HIGH_52W,
@@ -23,7 +24,7 @@ from indicators.levels import (
     dynamic_levels_from_frame,
     horizontal_levels,
 )
-from indicators.pivots import atr
+from indicators.pivots import atr, tolerance
 from tests.conftest import SYMBOLS, read_bars
 
 ASOF = date(2025, 11, 24)
@@ -100,14 +101,28 @@ def test_planted_level_found_with_touch_count_and_side(k: int, side: str, seed: 
     assert found.source == (LOW_52W if side == "support" else HIGH_52W)
 
 
-def test_only_confirmed_touches_count() -> None:
+def test_touch_counts_provisionally_on_the_rebound_then_is_confirmed() -> None:
     bars, touches = planted_bars(100.0, 3, "support", seed=7)
     last = touches[-1]
     w = LevelParams().pivot_window
-    before = horizontal_levels(bars.iloc[: last + w])  # t = last + w - 1: last touch not yet confirmed
-    after = horizontal_levels(bars.iloc[: last + w + 1])  # t = last + w: confirmed
-    assert level_near(before, 100.0).touches == 2
-    assert level_near(after, 100.0).touches == 3
+    atr_ref = atr(bars)  # ta's ATR, independent of the fast replica the levels use
+    log_low = math.log(bars["low"].iloc[last])
+
+    def rebounded(t: int) -> bool:  # a close since the touch at least 1 ATR (at t, relative) above its low
+        best = math.log(bars["close"].iloc[last + 1 : t + 1].max())
+        return best - log_low >= atr_ref.iloc[t] / bars["close"].iloc[t]
+
+    bounce = next(t for t in range(last + 1, last + w) if rebounded(t))
+    before = level_near(horizontal_levels(bars.iloc[:bounce]), 100.0)  # t = bounce - 1: no rebound yet
+    on_bounce = level_near(horizontal_levels(bars.iloc[: bounce + 1]), 100.0)
+    confirmed = level_near(horizontal_levels(bars.iloc[: last + w + 1]), 100.0)  # t = last + w
+    assert before.touches == 2 and not before.provisional
+    assert on_bounce.touches == 3 and on_bounce.provisional
+    assert on_bounce.last_touch == bars.index[last].date()
+    assert confirmed.touches == 3 and not confirmed.provisional
+    # later bars change only the provisional flag of the level (and what depends on t: weights, distances)
+    keys = ("price", "zone_low", "zone_high", "touches", "first_touch", "last_touch", "source", "tags")
+    assert [getattr(on_bounce, k) for k in keys] == [getattr(confirmed, k) for k in keys]
 
 
 def test_clusters_split_at_gaps_and_wide_chains() -> None:
@@ -204,22 +219,31 @@ def test_sides_ordering_and_touch_bookkeeping(symbol: str, asof: date) -> None:
     for lv in result.levels:
         assert lv.zone_low <= lv.price <= lv.zone_high
         assert lv.distance_pct == pytest.approx((lv.price / result.close - 1) * 100)
+        assert abs(lv.distance_pct) <= params.max_distance_pct
         assert lv.distance_atr == pytest.approx((lv.price - result.close) / result.atr)
         assert lv.first_touch is not None and lv.last_touch is not None
         assert lv.first_touch <= lv.last_touch <= result.asof
         assert 0 < lv.weight <= lv.touches
+        assert lv.major == (lv.score >= params.major_score) or len(lv.tags) > 1  # a merged zone: any part major
+        assert lv.major or lv.touches >= params.min_touches
         if PIVOTS in lv.tags:
-            assert lv.touches >= params.min_touches
             assert first_allowed <= lv.first_touch
-            assert lv.last_touch <= last_confirmed
+            assert lv.last_touch <= last_confirmed or lv.provisional
     assert result.nearest_support() == (result.supports[0] if result.supports else None)
     assert result.nearest_resistance() == (result.resistances[0] if result.resistances else None)
+
+
+ANY_DISTANCE = LevelParams(max_distance_pct=math.inf)  # the relevance filter off
 
 
 def test_clsk_52_week_extremes_against_csv() -> None:
     bars = read_bars("CLSK")
     year = bars.loc[: pd.Timestamp(ASOF)].iloc[-252:]
-    result = horizontal_levels(bars, ASOF)
+    # CLSK closed at $11.48 on ASOF: its 52-week high ($23.61) and low lie beyond ±40 %, so they are not listed
+    listed = horizontal_levels(bars, ASOF)
+    assert not [lv for lv in listed.levels if HIGH_52W in lv.tags or LOW_52W in lv.tags]
+    assert (listed.high_52w, listed.low_52w) == (year["high"].max(), year["low"].min())
+    result = horizontal_levels(bars, ASOF, ANY_DISTANCE)
     assert result.close == 11.48
     assert result.high_52w == year["high"].max()
     assert result.low_52w == year["low"].min()
@@ -238,14 +262,28 @@ def test_clsk_52_week_extremes_against_csv() -> None:
 
 def test_unmerged_extreme_is_its_own_level() -> None:
     bars, _ = planted_bars(100.0, 3, "support", seed=4)
-    spike = bars.index[-3]
-    bars.loc[spike, "high"] = bars["high"].max() * 1.5  # an unconfirmed, isolated 52-week high
-    result = horizontal_levels(bars)
+    spike = bars.index[-1]
+    bars.loc[spike, "high"] = bars["high"].max() * 1.5  # an isolated 52-week high on the as-of bar: no pivot yet
+    # nothing has reacted to it yet: its swing is 0, so it is neither major nor listed (one touch)
+    assert not [lv for lv in horizontal_levels(bars, None, ANY_DISTANCE).levels if HIGH_52W in lv.tags]
+    result = horizontal_levels(bars, None, LevelParams(max_distance_pct=math.inf, min_touches=1))
     (high,) = [lv for lv in result.levels if HIGH_52W in lv.tags]
     assert high.tags == (HIGH_52W,)
     assert high.price == result.high_52w == bars.loc[spike, "high"]
     assert high.touches == 1 and high.first_touch == high.last_touch == spike.date()
     assert high.side == "resistance"
+    assert not high.provisional and high.score == 0.0 and not high.major
+
+
+def test_spike_price_fell_away_from_is_a_provisional_swing_high() -> None:
+    bars, _ = planted_bars(100.0, 3, "support", seed=4)
+    spike = bars.index[-3]
+    bars.loc[spike, "high"] = bars["high"].max() * 1.5  # two bars later the closes are far below it
+    result = horizontal_levels(bars, None, ANY_DISTANCE)
+    (high,) = [lv for lv in result.levels if HIGH_52W in lv.tags]
+    assert high.tags == (PIVOTS, HIGH_52W) and high.provisional
+    assert high.touches == 1 and high.last_touch == spike.date()
+    assert high.price == pytest.approx(bars.loc[spike, "high"], rel=1e-12)
 
 
 def test_helpers_walk_the_levels() -> None:
@@ -267,6 +305,28 @@ def test_helpers_walk_the_levels() -> None:
 # Dynamic levels
 
 
+def held_bars_by_loops(frame: pd.DataFrame, column: str, side: str, bars: int = 10) -> list[date]:
+    """The dynamic-level test rule with plain loops: bars of the last ``bars`` whose low (high) came within tau
+    of the line, whose close held it, and after which some close got 1 ATR (ta's ATR at t) away from it."""
+    cut = frame[["open", "high", "low", "close"]]
+    tau = tolerance(cut)
+    atr_t = float(atr(cut).iloc[-1])
+    n = len(frame)
+    out = []
+    for b in range(max(0, n - bars), n):
+        line = float(frame[column].iloc[b])
+        later = frame["close"].iloc[b + 1 :].tolist()
+        if side == "support":
+            ok = (frame["low"].iloc[b] <= line * math.exp(tau) and frame["close"].iloc[b] >= line
+                  and any(c - line >= atr_t for c in later))
+        else:
+            ok = (frame["high"].iloc[b] >= line * math.exp(-tau) and frame["close"].iloc[b] <= line
+                  and any(line - c >= atr_t for c in later))
+        if ok:
+            out.append(frame.index[b].date())
+    return out
+
+
 @pytest.mark.parametrize("symbol", SYMBOLS)
 @pytest.mark.parametrize("asof", ASOFS)
 def test_dynamic_levels_equal_indicator_frame(symbol: str, asof: date) -> None:
@@ -278,12 +338,21 @@ def test_dynamic_levels_equal_indicator_frame(symbol: str, asof: date) -> None:
     assert result.asof == frame.index[-1].date()
     assert result.close == row["close"]
     by_source = {lv.source: lv for lv in result.levels}
-    assert set(by_source) == set(DYNAMIC_SOURCES.values())
+    relevant = {source for column, source in DYNAMIC_SOURCES.items()
+                if abs(row[column] / row["close"] - 1) * 100 <= LevelParams().max_distance_pct}
+    assert set(by_source) == relevant
+    assert "BB middle" not in DYNAMIC_SOURCES.values() and "SMA 20" in DYNAMIC_SOURCES.values()
     for column, source in DYNAMIC_SOURCES.items():
+        if source not in relevant:
+            continue
         lv = by_source[source]
         assert lv.price == row[column]
-        assert lv.side == ("support" if row[column] < row["close"] else "resistance")
-        assert lv.touches == 0 and lv.first_touch is None and lv.weight == 0.0
+        side = "support" if row[column] < row["close"] else "resistance"
+        assert lv.side == side
+        wrong_band = (column, side) in (("bb_upper", "support"), ("bb_lower", "resistance"))
+        tested = [] if wrong_band else held_bars_by_loops(frame, column, side)
+        assert lv.touches == len(tested) and lv.major == bool(tested) and lv.weight == 0.0
+        assert (lv.first_touch, lv.last_touch) == ((tested[0], tested[-1]) if tested else (None, None))
     assert all(lv.price < result.close for lv in result.supports)
     assert all(lv.price >= result.close for lv in result.resistances)
     assert [lv.price for lv in result.supports] == sorted((lv.price for lv in result.supports), reverse=True)
@@ -291,9 +360,9 @@ def test_dynamic_levels_equal_indicator_frame(symbol: str, asof: date) -> None:
 
 
 def test_dynamic_levels_skip_undefined_indicators() -> None:
-    bars = read_bars("CLSK").iloc[:60]  # EMA 100/200 undefined, EMA 20/50 and Bollinger defined
+    bars = read_bars("CLSK").iloc[:60]  # EMA 100/200 and SMA 200 undefined; EMA/SMA 20/50 and the bands defined
     sources = {lv.source for lv in dynamic_levels(bars).levels}
-    assert sources == {"EMA 20", "EMA 50", "BB upper", "BB middle", "BB lower"}
+    assert sources == {"EMA 20", "EMA 50", "SMA 20", "SMA 50", "BB upper", "BB lower"}
 
 
 @pytest.mark.parametrize("symbol", SYMBOLS)
@@ -303,3 +372,92 @@ def test_52_week_extremes_are_last_252_bars(symbol: str, asof: date) -> None:
     year = bars.loc[: pd.Timestamp(asof)].iloc[-252:]
     result = horizontal_levels(bars, asof)
     assert (result.high_52w, result.low_52w) == (year["high"].max(), year["low"].min())
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Significance, relevance and the immediate levels
+
+
+def bars_from_path(legs: list[tuple[int, float]], start: float = 125.0, bar_range: float = 0.04) -> pd.DataFrame:
+    """Bars whose log closes run linearly through ``legs`` ((bars, target price), ...) from ``start``; each bar
+    spans its open and close widened by ``bar_range`` (log), so the ATR is about 4-5 % of the price."""
+    log_close = [math.log(start)]
+    for n, target in legs:
+        log_close.extend(np.linspace(log_close[-1], math.log(target), n + 1)[1:])
+    close = np.exp(np.array(log_close))
+    open_ = np.r_[close[0], close[:-1]]
+    high = np.maximum(open_, close) * math.exp(bar_range / 2)
+    low = np.minimum(open_, close) * math.exp(-bar_range / 2)
+    index = pd.bdate_range("2023-01-02", periods=len(close), name="date")
+    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": 1e6}, index=index)
+
+
+def two_supports() -> pd.DataFrame:
+    """Five 25 % rebounds off ~$98 (the lows of bars closing at $100), then two shallow dips to ~$110 that price
+    left by only ~6 %, closing at $116: a far 5-touch support with large reactions, a near 2-touch one."""
+    legs = [(12, 100.0), (12, 125.0)] * 4 + [(12, 100.0), (10, 118.0)]
+    legs += [(4, 112.0), (6, 118.0), (6, 112.5), (6, 118.0), (4, 116.0)]
+    return bars_from_path(legs)
+
+
+def test_five_large_reactions_outrank_a_nearer_two_touch_level() -> None:
+    result = horizontal_levels(two_supports())
+    far = level_near(result, 98.0)
+    near = level_near(result, 110.0)
+    assert far.touches == 5 and near.touches == 2
+    assert near.price > far.price and near.side == far.side == "support"
+    assert far.score > 3 * near.score
+    assert far.major and not near.major
+    assert far.swing_atr > 2 * near.swing_atr
+    # the immediate support is the nearest MAJOR level, not the nearest one
+    empty = LevelSet(result.asof, result.close, result.atr, result.tau, (), ())
+    key = key_levels(result, empty, ())
+    assert key.immediate_support is not None
+    assert key.immediate_support.level == far and key.immediate_support.kind == "extreme"  # also the 52-week low
+
+
+def test_score_is_the_recency_weighted_sum_of_swings() -> None:
+    bars = two_supports()
+    result = horizontal_levels(bars)
+    params = LevelParams()
+    near = level_near(result, 110.0)
+    # recompute the near level's score by hand: its two pivot lows, their legs (ATR at the pivot) and ages
+    t = len(bars) - 1
+    lows = bars["low"].to_numpy()
+    highs = bars["high"].to_numpy()
+    atr_ref = atr(bars).to_numpy() / bars["close"].to_numpy()
+    pivots = [i for i in range(5, t - 4) if lows[i] < lows[i - 5:i].min() and lows[i] <= lows[i + 1:i + 6].min()
+              and abs(math.log(lows[i] / near.price)) < 0.03]
+    assert len(pivots) == 2
+    total = 0.0
+    for i in pivots:
+        before = [b for b in range(i) if lows[b] < lows[i]]
+        after = [b for b in range(i + 1, t + 1) if lows[b] < lows[i]]
+        start, end = (before[-1] + 1 if before else 0), (after[0] if after else t + 1)
+        left = math.log(highs[start:i].max() / lows[i])
+        right = math.log(highs[i + 1:end].max() / lows[i])
+        swing = min(max(left, right) / atr_ref[i], params.swing_cap_atr)
+        total += swing * 0.5 ** ((t - i) / params.half_life_bars)
+    assert near.score == pytest.approx(total, rel=1e-9)
+
+
+def test_relevance_drops_far_levels_and_zones_merge_neighbours() -> None:
+    bars = read_bars("CIFR")
+    every = horizontal_levels(bars, ASOF, ANY_DISTANCE)
+    listed = horizontal_levels(bars, ASOF)
+    far = [lv for lv in every.levels if abs(lv.distance_pct) > 40.0]
+    assert far, "CIFR at $16.71 after a 5x year has levels far below"
+    assert all(abs(lv.distance_pct) <= 40.0 for lv in listed.levels)
+    params = LevelParams()
+    gap = max(listed.tau, params.min_gap)
+    for lv in listed.levels:  # a zone is one cluster (with its 52-week extreme) or merged levels within one ATR
+        one_cluster = math.log(lv.zone_high / lv.zone_low) <= params.max_width_factor * gap + listed.tau + 1e-12
+        within_atr = lv.zone_high - lv.zone_low <= params.zone_width_atr * listed.atr + 1e-9
+        assert one_cluster or within_atr, lv
+    no_zones = LevelParams(zone_gap_atr=0.0, zone_width_atr=0.0)
+    merges = 0
+    for symbol in SYMBOLS:
+        zoned, plain = horizontal_levels(read_bars(symbol), ASOF), horizontal_levels(read_bars(symbol), ASOF, no_zones)
+        merges += len(plain.levels) - len(zoned.levels)
+        assert sum(lv.touches for lv in zoned.levels) == sum(lv.touches for lv in plain.levels)  # nothing lost
+    assert merges > 0

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indicators.moving_averages import EMA_WINDOWS, ema, emas
+from indicators.moving_averages import EMA_WINDOWS, SMA_WINDOWS, ema, emas, sma, smas
 from tests.conftest import SYMBOLS, read_bars
-from tests.indicators.reference import ema_reference
+from tests.indicators.reference import ema_reference, sma_reference
 
 
 def test_ema_hand_computed() -> None:
@@ -48,3 +48,27 @@ def test_reference_is_not_trivially_equal_to_a_simple_mean() -> None:
     values = [float(i) for i in range(1, 41)]
     last = ema_reference(values, 20)[-1]
     assert math.fsum(values[-20:]) / 20 < last < values[-1]
+
+
+def test_sma_hand_computed() -> None:
+    out = sma(pd.Series([1.0, 2.0, 3.0, 4.0, 6.0]), 3)
+    assert out.name == "sma_3"
+    assert out.iloc[:2].isna().all()
+    assert out.iloc[2:].tolist() == [2.0, 3.0, pytest.approx(13.0 / 3.0, abs=1e-15)]
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_sma_matches_loop_reference_on_full_history(symbol: str) -> None:
+    close = read_bars(symbol)["close"]
+    frame = smas(close)
+    assert list(frame.columns) == [f"sma_{w}" for w in SMA_WINDOWS] == ["sma_20", "sma_50", "sma_200"]
+    for window in SMA_WINDOWS:
+        got = frame[f"sma_{window}"].to_numpy()
+        want = np.array(sma_reference(close.tolist(), window))
+        assert np.isnan(got[: window - 1]).all()
+        np.testing.assert_allclose(got[window - 1 :], want[window - 1 :], rtol=0, atol=1e-9)
+
+
+def test_sma_rejects_bad_window() -> None:
+    with pytest.raises(ValueError):
+        sma(pd.Series([1.0]), 0)

@@ -11,14 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indicators.pivots import atr, pivot_highs, pivot_lows, tolerance
+from indicators.pivots import atr, pivot_highs, pivot_lows, tolerance, wilder_atr
 from indicators.trendlines import (
     Trendline,
     TrendlineParams,
     _admissible_pairs,
     detect_resistance_trendlines,
     detect_trendlines,
-    wilder_atr,
 )
 from tests.conftest import SYMBOLS, read_bars
 
@@ -167,18 +166,23 @@ def test_scale_invariance_planted(k: float) -> None:
     same_lines(detect_trendlines(bars), detect_trendlines(scaled(bars, k)), k)
 
 
+ANY_DISTANCE = TrendlineParams(max_distance_pct=math.inf, max_slope_log_per_year=math.inf)  # relevance off
+
+
+@pytest.mark.parametrize("params", [P, ANY_DISTANCE], ids=["default", "relevance-off"])
 @pytest.mark.parametrize("symbol", SYMBOLS)
-def test_no_look_ahead(symbol: str) -> None:
+def test_no_look_ahead(symbol: str, params: TrendlineParams) -> None:
     bars = read_bars(symbol)
     for asof in ASOFS:
-        got = detect_trendlines(bars, asof)
-        assert got == detect_trendlines(bars.loc[: pd.Timestamp(asof)])
-        assert got, f"{symbol} {asof}: expected some support line"
+        got = detect_trendlines(bars, asof, params)
+        assert got == detect_trendlines(bars.loc[: pd.Timestamp(asof)], None, params)
+        if params is ANY_DISTANCE:
+            assert got, f"{symbol} {asof}: expected some support line"
         later = bars.index > pd.Timestamp(asof)
         changed = bars.copy()
         changed.loc[later, ["open", "high", "low", "close"]] *= 0.3  # a crash after the as-of date
-        assert detect_trendlines(changed, asof) == got
-        assert detect_resistance_trendlines(changed, asof) == detect_resistance_trendlines(bars, asof)
+        assert detect_trendlines(changed, asof, params) == got
+        assert detect_resistance_trendlines(changed, asof, params) == detect_resistance_trendlines(bars, asof, params)
 
 
 def test_weekend_asof_uses_previous_bar() -> None:
@@ -216,6 +220,19 @@ def is_pivot(values: list[float], i: int, w: int, lowest: bool) -> bool:
     return all(v[i] < v[b] for b in range(i - w, i)) and all(v[i] <= v[b] for b in range(i + 1, i + w + 1))
 
 
+def provisional_by_loops(ext: list[float], closes: list[float], need: float, w: int) -> int | None:
+    """The provisional pivot rule with plain loops (support space): the lowest of bars t-w+1 .. t-1 (first on
+    ties), strictly below its w predecessors, at or below every later value, and a later close >= need above."""
+    t = len(ext) - 1
+    window = [b for b in range(t - w + 1, t) if b >= w]
+    if not window:
+        return None
+    p = min(window, key=lambda b: (ext[b], b))
+    if not all(ext[p] < ext[b] for b in range(p - w, p)) or not all(ext[p] <= ext[b] for b in range(p + 1, t + 1)):
+        return None
+    return p if max(closes[b] for b in range(p + 1, t + 1)) - ext[p] >= need else None
+
+
 @dataclass
 class Context:
     """Everything the rule check needs about one as-of cut, computed once with plain loops / the reference ATR."""
@@ -224,7 +241,8 @@ class Context:
     tau: float
     atr_ref: np.ndarray
     atr_rel: list[float]
-    pivots: dict[str, set[int]]
+    pivots: dict[str, set[int]]  # confirmed pivots and the provisional one
+    provisional: dict[str, int | None]
 
     @classmethod
     def of(cls, cut: pd.DataFrame) -> Context:
@@ -232,14 +250,20 @@ class Context:
         first = next(k for k in range(len(cut)) if np.isfinite(atr_ref[k]))
         close = cut["close"].tolist()
         atr_rel = [float(atr_ref[max(b, first)] / close[max(b, first)]) for b in range(len(cut))]
-        pivots = {}
+        pivots, provisional = {}, {}
         for kind, col in (("support", "low"), ("resistance", "high")):
             ext = cut[col].tolist()
             pivots[kind] = {p for p in range(len(cut)) if is_pivot(ext, p, P.pivot_window, kind == "support")}
-        return cls(cut, tolerance(cut), atr_ref, atr_rel, pivots)
+            s = 1.0 if kind == "support" else -1.0
+            p = provisional_by_loops([s * math.log(x) for x in ext], [s * math.log(x) for x in close],
+                                     P.rebound_atr * atr_rel[-1], P.pivot_window)
+            provisional[kind] = p
+            if p is not None:
+                pivots[kind].add(p)
+        return cls(cut, tolerance(cut), atr_ref, atr_rel, pivots, provisional)
 
 
-def check_rules(ctx: Context, line: Trendline) -> None:
+def check_rules(ctx: Context, line: Trendline, params: TrendlineParams = P) -> None:
     """Re-derive every documented rule with plain loops (support or, mirrored, resistance)."""
     cut = ctx.cut
     w = P.pivot_window
@@ -262,8 +286,11 @@ def check_rules(ctx: Context, line: Trendline) -> None:
     assert touches[0] == i and j in touches and touches == sorted(touches)
     assert L(i) == pytest.approx(lo[i], abs=1e-12) and L(j) == pytest.approx(lo[j], abs=1e-12)
     for p in touches:
-        assert p in piv and p + w <= t, p
+        assert p in piv and (p + w <= t or p == ctx.provisional[line.kind]), p
         assert abs(lo[p] - L(p)) <= tau + 1e-12
+    assert line.provisional == (touches[-1] == ctx.provisional[line.kind])
+    assert abs(math.exp(s * L(t)) / cut["close"].iloc[-1] - 1) * 100 <= params.max_distance_pct + 1e-9
+    assert abs(line.slope_log_per_bar) * 252 <= params.max_slope_log_per_year
     for a, b in itertools.pairwise(touches):
         assert b - a >= w
         assert max(cl[x] - L(x) for x in range(a + 1, b)) >= P.rebound_atr * atr_rel[b] - 1e-12
@@ -291,18 +318,21 @@ def check_rules(ctx: Context, line: Trendline) -> None:
     assert line.touch_dates == tuple(d.date() for d in cut.index[touches])
 
 
+@pytest.mark.parametrize("params", [P, ANY_DISTANCE], ids=["default", "relevance-off"])
 @pytest.mark.parametrize("symbol", SYMBOLS)
-def test_every_returned_line_obeys_the_rules(symbol: str) -> None:
+def test_every_returned_line_obeys_the_rules(symbol: str, params: TrendlineParams) -> None:
     bars = read_bars(symbol)
     for asof in ASOFS:
         ctx = Context.of(bars.loc[: pd.Timestamp(asof)])
         for detect in (detect_trendlines, detect_resistance_trendlines):
-            lines = detect(bars, asof)
-            assert 0 < len(lines) <= P.max_lines
+            lines = detect(bars, asof, params)
+            assert len(lines) <= P.max_lines
+            if params is ANY_DISTANCE:
+                assert lines
             scores = [x.score for x in lines]
             assert scores == sorted(scores, reverse=True)
             for line in lines:
-                check_rules(ctx, line)
+                check_rules(ctx, line, params)
             for a in range(len(lines)):
                 for b in range(a):
                     shared = set(lines[a].touch_positions) & set(lines[b].touch_positions)
@@ -397,11 +427,11 @@ def test_injected_break_gives_status_broken() -> None:
 def test_single_shallow_close_is_testing_and_old_break_removes_line() -> None:
     bars, touches = planted(4)
     t = len(bars) - 1
-    poke = with_closes(bars, [t - 3], 0.978)  # one close 2.2 % under the line: beyond tau, not 3 %
+    poke = with_closes(bars, [t], 0.978)  # the last close 2.2 % under the line: beyond tau, not 3 %
     line = find_planted(detect_trendlines(poke), touches)
     assert line.tolerance < 0.022
     assert line.status == "testing"
-    two = with_closes(bars, [t - 3, t - 2], 0.978)  # two in a row: broken
+    two = with_closes(bars, [t - 1, t], 0.978)  # two in a row: broken
     assert find_planted(detect_trendlines(two), touches).status == "broken"
     old = with_closes(bars, [t - 30, t - 29], 0.94)  # broken more than `recent_bars` ago: the line is gone
     assert all(list(x.touch_positions) != touches for x in detect_trendlines(old))
@@ -413,4 +443,34 @@ def test_testing_when_recent_low_touches_line() -> None:
     out = bars.copy()
     level = math.exp(line_log(t - 1))
     out.iloc[t - 1, out.columns.get_indexer(["low", "close"])] = [level * 1.002, level * 1.03]
-    assert find_planted(detect_trendlines(out), touches).status == "testing"
+    # The low on t - 1 held the line and price rebounded by more than 1 ATR since: a provisional touch already.
+    line = find_planted(detect_trendlines(out), [*touches, t - 1])
+    assert line.status == "testing" and line.provisional
+    # Without the rebound (the low on the last bar), it is a test of the line but not yet a touch.
+    last = bars.copy()
+    level = math.exp(line_log(t))
+    last.iloc[t, last.columns.get_indexer(["low", "close"])] = [level * 1.002, level * 1.03]
+    line = find_planted(detect_trendlines(last), touches)
+    assert line.status == "testing" and not line.provisional
+
+
+def test_planted_bounce_is_reported_on_the_bounce_day_and_later_bars_only_confirm_it() -> None:
+    bars, touches = planted(4)  # touches at 100, 170, 240, 320; price rises away from the line after each
+    last = touches[-1]
+    w = P.pivot_window
+    atr_rel = (atr(bars) / bars["close"]).to_numpy()
+    log_low = math.log(bars["low"].iloc[last])
+
+    def rebounded(t: int) -> bool:  # a close since the touch at least 1 relative ATR (at t) above its low
+        return math.log(bars["close"].iloc[last + 1 : t + 1].max()) - log_low >= P.rebound_atr * atr_rel[t]
+
+    bounce = next(t for t in range(last + 1, last + w) if rebounded(t))
+    before = find_planted(detect_trendlines(bars.iloc[:bounce]), touches[:-1])  # t = bounce - 1
+    assert last not in before.touch_positions
+    on_bounce = find_planted(detect_trendlines(bars.iloc[: bounce + 1]), touches)
+    assert on_bounce.provisional and on_bounce.last_touch_date == bars.index[last].date()
+    confirmed = find_planted(detect_trendlines(bars.iloc[: last + w + 1]), touches)
+    assert not confirmed.provisional
+    same = ("anchor_positions", "touch_positions", "touch_prices", "slope_log_per_bar", "intercept_log",
+            "n_touches", "confirmed", "direction", "first_date", "last_touch_date")
+    assert [getattr(on_bounce, k) for k in same] == [getattr(confirmed, k) for k in same]

@@ -40,7 +40,7 @@ from streamlit.testing.v1.element_tree import Block
 from indicators.windows import RANGE_PRESETS
 from tests.conftest import ROOT, SYMBOLS, read_bars
 from tests.ui.apptest_helpers import figure, open_page, param, texts
-from ui.viewstate import OVERLAYS, SCALES
+from ui.viewstate import DEFAULT_OVERLAYS, OVERLAYS, SCALES
 
 DEFAULT_SYMBOL = "CIFR"
 DEFAULT_RANGE = "1Y"
@@ -409,7 +409,7 @@ def expect_ticker(params: dict[str, str | list[str]]) -> TickerExpectation:
             else:
                 messages.append(rf"^{label} .* is unknown \(use .*\); showing {default}\.$")
                 chosen[key] = None if values[0] == "" else default  # "range=" leaves the control unselected
-    show = set(OVERLAYS)
+    show = set(DEFAULT_OVERLAYS)
     if (values := _values(params, "show")) is not None:
         tokens = [v for v in values if v != ""]
         unknown = [t for t in tokens if t not in OVERLAYS]

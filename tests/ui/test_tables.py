@@ -17,6 +17,7 @@ from ui.tables import key_numbers, markdown_table
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "indicators_2025-11-24.csv"
 LABELS = {"EMA 20": "ema_20", "EMA 50": "ema_50", "EMA 100": "ema_100", "EMA 200": "ema_200",
+          "SMA 20": "sma_20", "SMA 50": "sma_50", "SMA 200": "sma_200",
           "BB upper": "bb_upper", "BB middle (SMA 20)": "bb_mid", "BB lower": "bb_lower"}
 
 

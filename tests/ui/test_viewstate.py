@@ -7,13 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ui.viewstate import OVERLAYS, ViewState
+from ui.viewstate import DEFAULT_OVERLAYS, OVERLAYS, ViewState
 
 
 def test_defaults_from_empty_query() -> None:
     state, messages = ViewState.from_query({})
-    assert state == ViewState(symbol="CIFR", asof=None, range="1Y", scale="linear", show=OVERLAYS)
+    assert state == ViewState(symbol="CIFR", asof=None, range="1Y", scale="linear", show=DEFAULT_OVERLAYS)
     assert messages == []
+    assert set(OVERLAYS) - set(DEFAULT_OVERLAYS) == {"SMA20", "SMA50", "SMA200"}  # opt-in
 
 
 def test_round_trip_through_url() -> None:
