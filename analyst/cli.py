@@ -91,16 +91,26 @@ def picture_text(p: TechnicalPicture, source: str) -> str:
     for key, label in INDICATOR_LABELS.items():
         value = snap.values[key]
         out.append(f"  {label:<10} {'—' if value is None else f'{value:>10.2f}'}")
-    out += ["", "Trendlines"]
+    out += ["", "Immediate (nearest major level of any kind)"]
+    for label, key in (("resistance", p.immediate_resistance), ("support", p.immediate_support)):
+        text = "none within 40%" if key is None else (
+            f"{key.price:>10.2f}  zone {key.zone_low:.2f}–{key.zone_high:.2f}  {key.kind} ({key.name})")
+        out.append(f"  {label:<10} {text}")
+    out += ["", "Trendlines (within 40% of the close)"]
     for line in (*p.supports, *p.resistance_lines):
+        flags = ("  major" if major_line(line) else "") + ("  provisional touch" if line.provisional else "")
         out.append(f"  {line.kind:<10} {line.level_at_asof:>10.2f}  {line.direction:<10} {line.status:<8}"
-                   f" {line.n_touches} touches since {line.first_date}  slope {line.slope_pct_per_year:+.1f}%/yr")
+                   f" {line.n_touches} touches since {line.first_date}  slope {line.slope_pct_per_year:+.1f}%/yr"
+                   + flags)
     if not (p.supports or p.resistance_lines):
         out.append("  none")
-    out += ["", "Levels (nearest first)"]
+    out += ["", "Levels (within 40% of the close, highest first)"]
     for level in (*p.levels.resistances[::-1], *p.levels.supports):
+        flags = ("  major" if level.major else "") + ("  provisional" if level.provisional else "")
         out.append(f"  {level.side:<10} {level.price:>10.2f}  zone {level.zone_low:.2f}–{level.zone_high:.2f}"
-                   f"  {level.touches} touches  {level.source}")
+                   f"  {level.touches} touches  score {level.score:.1f}  {level.source}{flags}")
+    if not (p.levels.supports or p.levels.resistances):
+        out.append("  none")
     return "\n".join(out)
 
 

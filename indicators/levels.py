@@ -199,13 +199,10 @@ def horizontal_levels(bars: pd.DataFrame, asof: date | None = None, params: Leve
     """
     cut = _cut(bars, asof)
     t = len(cut) - 1
-    high = cut["high"].to_numpy(dtype="float64")
-    low = cut["low"].to_numpy(dtype="float64")
-    close_arr = cut["close"].to_numpy(dtype="float64")
+    series = _Series.of(cut, params)
+    high, low, close_arr, atr_arr, atr_t, tau = (series.high, series.low, series.close, series.atr, series.atr_t,
+                                                 series.tau)
     close = float(close_arr[-1])
-    atr_arr = wilder_atr(high, low, close_arr, params.atr_window)
-    atr_t = float(atr_arr[-1]) if math.isfinite(atr_arr[-1]) else math.nan
-    tau = tolerance_from_atr(atr_t, close, len(cut), params.atr_window)
     gap = max(tau, params.min_gap)
     dates = [ts.date() for ts in cut.index]
     pivots = _pivot_points(high, low, close_arr, atr_arr, params)
@@ -268,6 +265,28 @@ class _Pivots:
     swing: np.ndarray  # swing size in ATR (capped)
     contribution: np.ndarray  # swing × recency weight: the pivot's share of its level's score
     provisional: np.ndarray  # bool
+
+
+@dataclass(frozen=True)
+class _Series:
+    """The arrays of a cut frame and its ATR (Wilder, = ta's), ATR on the last bar and tolerance tau."""
+
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    atr: np.ndarray
+    atr_t: float
+    tau: float
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, params: LevelParams) -> _Series:
+        high = frame["high"].to_numpy(dtype="float64")
+        low = frame["low"].to_numpy(dtype="float64")
+        close = frame["close"].to_numpy(dtype="float64")
+        atr_arr = wilder_atr(high, low, close, params.atr_window)
+        atr_t = float(atr_arr[-1]) if math.isfinite(atr_arr[-1]) else math.nan
+        tau = tolerance_from_atr(atr_t, float(close[-1]), len(frame), params.atr_window)
+        return cls(high, low, close, atr_arr, atr_t, tau)
 
 
 def _cut(bars: pd.DataFrame, asof: date | None) -> pd.DataFrame:
@@ -438,13 +457,9 @@ def dynamic_levels_from_frame(frame: pd.DataFrame, params: LevelParams = LevelPa
     """
     if frame.empty:
         raise ValueError("empty indicator frame")
-    high = frame["high"].to_numpy(dtype="float64")
-    low = frame["low"].to_numpy(dtype="float64")
-    closes = frame["close"].to_numpy(dtype="float64")
+    series = _Series.of(frame, params)
+    high, low, closes, atr_t, tau = series.high, series.low, series.close, series.atr_t, series.tau
     close = float(closes[-1])
-    atr_arr = wilder_atr(high, low, closes, params.atr_window)
-    atr_t = float(atr_arr[-1]) if math.isfinite(atr_arr[-1]) else math.nan
-    tau = tolerance_from_atr(atr_t, close, len(frame), params.atr_window)
     recent = slice(max(0, len(frame) - params.dynamic_test_bars), len(frame))
     dates = frame.index[recent]
     levels: list[Level] = []

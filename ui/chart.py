@@ -136,7 +136,7 @@ def _key_levels(shapes: list[dict[str, Any]], traces: list[dict[str, Any]], pict
             else:
                 traces.append({
                     "type": "scatter", "x": [last], "y": [round(key.price, 4)], "mode": "markers+text",
-                    "name": label, "text": [label], "textposition": "middle right", "showlegend": False,
+                    "name": label, "text": [label], "textposition": "middle left", "showlegend": False,
                     "marker": {"symbol": "line-ew-open", "size": 14, "color": color, "line": {"width": 2}},
                     "textfont": {"size": 10, "color": color}, "hovertemplate": f"{label}<extra></extra>",
                 })

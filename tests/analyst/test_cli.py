@@ -40,7 +40,37 @@ def test_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["levels", "RIOT", "--asof", "2025-11-24"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("RIOT as of 2025-11-24 close")
-    assert "EMA 200" in out and "Trendlines" in out and "Levels (nearest first)" in out
+    assert "EMA 200" in out and "SMA 50" in out and "Trendlines" in out and "Levels (within 40%" in out
+    assert "Immediate (nearest major level of any kind)" in out
+
+
+@pytest.mark.parametrize("symbol", ["CIFR", "CLSK", "IREN", "MARA", "RIOT"])
+def test_json_lists_only_what_the_product_lists_with_major_flags_and_immediate_levels(
+        symbol: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["levels", symbol, "--asof", "2025-11-24", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    close = out["close"]
+    for key in ("sma_20", "sma_50", "sma_200"):
+        assert key in out["indicators"]
+    levels = [*out["levels"]["supports"], *out["levels"]["resistances"]]
+    lines = [*out["trendlines"]["support"], *out["trendlines"]["resistance"]]
+    for item in levels:
+        assert isinstance(item["major"], bool) and abs(item["price"] / close - 1) <= 0.40
+    for line in lines:
+        assert isinstance(line["major"], bool) and abs(line["level"] / close - 1) <= 0.40
+        assert line["major"] == (line["confirmed"] and line["status"] != "broken")
+    picture = build_picture(symbol, read_bars(symbol), Snapshot(BUNDLED_DIR).actions(), date(2025, 11, 24))
+    for side, key in (("immediate_support", picture.immediate_support),
+                      ("immediate_resistance", picture.immediate_resistance)):
+        got = out[side]
+        if key is None:
+            assert got is None
+            continue
+        assert set(got) >= {"price", "zone_low", "zone_high", "kind"}
+        assert got["kind"] in ("horizontal", "trendline", "ema", "sma", "band", "extreme")
+        assert (got["price"], got["zone_low"], got["zone_high"], got["kind"]) == (
+            key.price, key.zone_low, key.zone_high, key.kind)
+        assert (got["price"] < close) == (side == "immediate_support")
 
 
 @pytest.mark.parametrize(("argv", "status", "message"), [
