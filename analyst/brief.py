@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from analyst.picture import RECENT_TOUCH_BARS, AnalystAction, TechnicalPicture
+from analyst.signals import trendline_state
 from indicators.crosses import Cross
 from indicators.key_levels import KeyLevel
 from indicators.moving_averages import EMA_WINDOWS
@@ -117,23 +118,21 @@ def _trendline_sentence(p: TechnicalPicture) -> str:
     close = p.snapshot.close
     since = f"from {month(line.first_date)}, {line.n_touches} touches"
     what = f"{line_description(line)} support"
+    level = usd(line.level_at_asof)
+    state = trendline_state(line, close)
+    if state == "back above":
+        return f"It closed back above its {what} at {level} ({since}) after breaking below it in the last two weeks."
+    if state == "broke":
+        return f"It has broken below its {what} ({since}), which now stands at {level}."
+    if state == "rebounding":
+        return f"It is rebounding from its {what}, tested on {day(line.last_touch_date)} and now at {level} ({since})."
+    if state == "testing":
+        return f"It is testing its {what} near {level} ({since})."
     gap = (1.0 - line.level_at_asof / close) * 100.0  # how far below the close the line is, in % of the close
-    if line.status == "broken" and close >= line.level_at_asof:
-        return (f"It closed back above its {what} at {usd(line.level_at_asof)} ({since}) after breaking below it"
-                f" in the last two weeks.")
-    if line.status == "broken":
-        return f"It has broken below its {what} ({since}), which now stands at {usd(line.level_at_asof)}."
-    if line.provisional or (line.status == "testing" and gap > 200.0 * line.tolerance):
-        # the line held on one of the last bars and price has already moved away from it
-        return (f"It is rebounding from its {what}, tested on {day(line.last_touch_date)} and now at"
-                f" {usd(line.level_at_asof)} ({since}).")
-    if line.status == "testing":
-        return f"It is testing its {what} near {usd(line.level_at_asof)} ({since})."
-    bars_since_touch = line.asof_position - line.touch_positions[-1]
-    if bars_since_touch <= RECENT_TOUCH_BARS:
-        return (f"It trades {gap:.1f}% above its {what} at {usd(line.level_at_asof)} after rebounding from it"
+    if line.asof_position - line.touch_positions[-1] <= RECENT_TOUCH_BARS:
+        return (f"It trades {gap:.1f}% above its {what} at {level} after rebounding from it"
                 f" on {day(line.last_touch_date)} ({since}).")
-    return f"Its nearest {what} ({since}) sits at {usd(line.level_at_asof)}, {gap:.1f}% below the close."
+    return f"Its nearest {what} ({since}) sits at {level}, {gap:.1f}% below the close."
 
 
 def _same_line(key: KeyLevel, line: Trendline | None) -> bool:
