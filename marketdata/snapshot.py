@@ -39,4 +39,4 @@ class Snapshot:
         if not path.is_file():
             return empty_actions()
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-        return normalize_actions(raw, source="bundled")
+        return normalize_actions(raw, origin="bundled")

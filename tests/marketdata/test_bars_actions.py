@@ -95,7 +95,7 @@ def test_normalize_actions_coerces_to_the_schema() -> None:
     assert row["date"] == pd.Timestamp("2025-11-24") and row["ticker"] == "CIFR"
     assert (row["target_from"], row["target_to"]) == (12.0, 18.0)
     assert row["target_horizon"] == pd.Timestamp("2026-12-31")
-    assert (row["source"], row["company"], row["note"]) == ("bundled", "", "")
+    assert (row["source"], row["origin"], row["company"], row["note"]) == ("bundled", "bundled", "", "")
 
 
 @pytest.mark.parametrize(
@@ -134,7 +134,7 @@ def test_merge_actions_keeps_the_first_frame_row_and_sorts_newest_first() -> Non
     merged = merge_actions(first, second)
 
     assert list(merged["firm"]) == ["Other", "JPMorgan"]
-    assert list(merged["source"]) == ["yfinance", "bundled"]
+    assert list(merged["origin"]) == ["yfinance", "bundled"]
     assert merged.loc[1, "note"] == "curated"
 
 

@@ -231,7 +231,7 @@ def test_analyst_actions_from_the_source_are_stored_and_merged_with_the_bundled_
     assert len(repo.store.actions()) == 2
     assert len(merged) == bundled_count + 1
     jpm = merged[(merged["date"] == pd.Timestamp("2025-11-24")) & (merged["ticker"] == "CIFR")]
-    assert list(jpm["firm"]) == ["JPMorgan"] and list(jpm["source"]) == ["bundled"]
+    assert list(jpm["firm"]) == ["JPMorgan"] and list(jpm["origin"]) == ["bundled"]
 
 
 @pytest.mark.parametrize(("hour", "stored"), [(15, False), (19, False), (20, True), (23, True)])

@@ -256,12 +256,15 @@ def test_analyst_actions_are_normalised_to_our_schema(fake_yahoo) -> None:
                for c in session.calls)
     history = fixture("quoteSummary_CIFR_upgradeDowngradeHistory.json")
     rows = history["quoteSummary"]["result"][0]["upgradeDowngradeHistory"]["history"]
-    assert len(actions) == len(rows) == 8
+    assert len(actions) == len(rows) == 11
     assert set(actions["ticker"]) == {"CIFR"}
-    assert set(actions["source"]) == {"yfinance"}
+    assert set(actions["source"]) == set(actions["origin"]) == {"yfinance"}
     got = _by_firm_and_date(actions)
 
-    jpm = got[("JP Morgan", "2025-11-24")]
+    # Firms come out in the bundled data's spelling (marketdata/firms.py).
+    assert {"JPMorgan", "H.C. Wainwright", "Keefe Bruyette & Woods", "Northland"} <= set(actions["firm"])
+    assert not {"JP Morgan", "HC Wainwright & Co.", "Keefe, Bruyette & Woods"} & set(actions["firm"])
+    jpm = got[("JPMorgan", "2025-11-24")]
     assert (jpm["action"], jpm["rating_from"], jpm["rating_to"]) == ("upgrade", "Neutral", "Overweight")
     assert (jpm["target_from"], jpm["target_to"]) == (12.0, 18.0)
 
@@ -294,24 +297,44 @@ def test_no_analyst_actions_is_a_source_error(fake_yahoo) -> None:
         YahooSource(session=session).analyst_actions("CIFR", timeout=3)
 
 
-def test_yfinance_jp_morgan_row_merges_with_the_bundled_jpmorgan_row(fake_yahoo) -> None:
+# Yahoo's spelling of each fixture firm that is also in the bundled data -> the bundled row it repeats.
+SAME_ACTIONS = {
+    ("JP Morgan", "2025-11-24"): ("JPMorgan", "2025-11-24"),
+    ("HC Wainwright & Co.", "2025-11-03"): ("H.C. Wainwright", "2025-11-03"),
+    ("Keefe, Bruyette & Woods", "2025-09-30"): ("Keefe Bruyette & Woods", "2025-09-29"),  # a day apart
+    ("Northland Capital Markets", "2024-12-04"): ("Northland", "2024-12-04"),
+}
+
+
+def test_alias_table_merges_the_fixture_firms_with_the_bundled_rows(fake_yahoo) -> None:
     from marketdata.actions import merge_actions
 
     live = YahooSource(session=fake_yahoo()).analyst_actions("CIFR", timeout=3)
     bundled = Snapshot(ROOT / "data").actions()
     with (ROOT / "data" / "analyst_actions.csv").open(newline="") as fh:
-        csv_actions = list(csv.DictReader(fh))
-    (csv_jpm,) = [r for r in csv_actions if (r["date"], r["ticker"]) == ("2025-11-24", "CIFR")]
+        csv_actions = [r for r in csv.DictReader(fh)]
+    history = fixture("quoteSummary_CIFR_upgradeDowngradeHistory.json")
+    raw = history["quoteSummary"]["result"][0]["upgradeDowngradeHistory"]["history"]
+    raw_firms = {r["firm"] for r in raw}
+    assert set(dict(SAME_ACTIONS)) <= {(r["firm"], f"{pd.Timestamp(r['epochGradeDate'], unit='s'):%Y-%m-%d}")
+                                        for r in raw}
 
     merged = merge_actions(bundled, live)
 
-    same_day = merged[(merged["date"] == pd.Timestamp("2025-11-24")) & (merged["ticker"] == "CIFR")]
-    assert len(same_day) == 1
-    row = same_day.iloc[0]
-    assert (row["firm"], row["source"], row["note"]) == (csv_jpm["firm"], "bundled", csv_jpm["note"])
-    # Every other fixture row is new, so exactly one row was dropped as a duplicate.
-    assert len(merged) == len(csv_actions) + len(live) - 1
-    assert (merged["source"] == "yfinance").sum() == len(live) - 1
+    for (_yahoo, _day), (firm, day) in SAME_ACTIONS.items():
+        (csv_row,) = [r for r in csv_actions if (r["date"], r["ticker"], r["firm"]) == (day, "CIFR", firm)]
+        rows = merged[(merged["ticker"] == "CIFR") & (merged["firm"] == firm)
+                      & (merged["target_to"] == float(csv_row["target_to"]))
+                      & (merged["date"].between(pd.Timestamp(day) - pd.Timedelta(days=3),
+                                                pd.Timestamp(day) + pd.Timedelta(days=3)))]
+        assert len(rows) == 1, (firm, day, rows)
+        assert (rows.iloc[0]["origin"], rows.iloc[0]["source"], rows.iloc[0]["note"]) == (
+            "bundled", csv_row["source"], csv_row["note"])
+    # Every other fixture row is new, so exactly the four repeats were dropped.
+    assert len(merged) == len(csv_actions) + len(live) - len(SAME_ACTIONS)
+    assert (merged["origin"] == "yfinance").sum() == len(live) - len(SAME_ACTIONS)
+    assert not {yahoo for yahoo, _ in SAME_ACTIONS} & set(merged["firm"])
+    assert {yahoo for yahoo, _ in SAME_ACTIONS} <= raw_firms
 
 
 def test_normalize_upgrades_downgrades_handles_a_tz_aware_index() -> None:
