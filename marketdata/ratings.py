@@ -11,7 +11,8 @@ empty rating, is unknown: never guessed. Matching ignores case, spaces, hyphens 
 |---|---|---|---|
 | JPMorgan, Cantor Fitzgerald, Piper Sandler | Overweight | Neutral | Underweight |
 | Morgan Stanley | Overweight | Equal-Weight | Underweight |
-| H.C. Wainwright, Compass Point, Chardan Capital, B. Riley, BTIG, Roth Capital, Arete Research, Rosenblatt, Ladenburg Thalmann, Citigroup | Buy | Neutral | Sell |
+| H.C. Wainwright, Compass Point, Chardan Capital, B. Riley, BTIG, Roth Capital | Buy | Neutral | Sell |
+| Arete Research, Rosenblatt, Ladenburg Thalmann, Citigroup | Buy | Neutral | Sell |
 | Needham | Strong Buy, Buy | Hold | Underperform |
 | Canaccord Genuity | Buy, Speculative Buy | Hold | Sell |
 | Bernstein, Keefe Bruyette & Woods, Northland | Outperform | Market Perform | Underperform |
@@ -21,7 +22,12 @@ empty rating, is unknown: never guessed. Matching ignores case, spaces, hyphens 
 | D.A. Davidson | Buy | Neutral | Underperform |
 | Citizens JMP | Market Outperform | Market Perform | Market Underperform |
 | Maxim Group | Buy | Hold | Sell |
-| any other firm (common words) | Strong Buy, Buy, Speculative Buy, Outperform, Overweight, Market Outperform, Sector Outperform | Hold, Neutral, Market Perform, Sector Perform, Peer Perform, Equal-Weight, Sector Weight, In-Line | Sell, Strong Sell, Underperform, Underweight, Market Underperform, Sector Underperform |
+| any other firm (common words) | see below | | |
+
+Common words (:data:`COMMON_SCALE`): Buy = Strong Buy, Buy, Speculative Buy, Outperform, Overweight, Market
+Outperform, Sector Outperform; Hold = Hold, Neutral, Market Perform, Sector Perform, Peer Perform, Equal-Weight,
+Sector Weight, In-Line; Sell = Sell, Strong Sell, Underperform, Underweight, Market Underperform, Sector
+Underperform.
 
 Words such as "Accumulate", "Reduce", "Positive" or "Top Pick" mean different things at different firms and are
 unknown unless a firm's scale is added here.
