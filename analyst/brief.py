@@ -6,7 +6,8 @@ support and what is exposed below it (the key levels of :mod:`indicators.key_lev
 and zones, moving averages and bands price bounced off lately, confirmed unbroken trendlines); where price
 stands against the four EMAs, in one phrase without their values; a golden or death cross of the last
 :data:`analyst.picture.RECENT_CROSS_BARS` bars; the Bollinger position; the latest analyst action and the upside
-to its target. So it names at most about six level prices, each of them drawn on the chart.
+to its target; the consensus of the live analyst targets (firms, median and range, upside, rating mix). So it names
+at most about six level prices and the consensus's three, each of them drawn on the chart.
 
 Conventions: prices in dollars rounded to cents; percentages to one decimal. A zone at least 2 % wide is written
 as a range ("$14.00 to $15.00"). Wording claims no more than the statistics: "long-term" only for lines whose
@@ -255,6 +256,22 @@ def _analyst_sentence(p: TechnicalPicture) -> str:
     return text + "."
 
 
+def _consensus_sentence(p: TechnicalPicture) -> str:
+    c = p.consensus
+    if c is None or not c.n or c.median is None or c.high is None or c.low is None:
+        return ""
+    upside = c.upside(p.snapshot.close)
+    move = "" if upside is None else f", {abs(upside):.1f}% {'upside' if upside >= 0 else 'downside'} from the close"
+    mix = ", ".join(f"{count} {word}" for count, word in ((c.buy, "Buy"), (c.hold, "Hold"), (c.sell, "Sell"))
+                    if count)
+    if c.unknown:
+        mix = (mix + ", " if mix else "") + f"{c.unknown} unrated"
+    if c.n == 1:
+        return f"One firm has a live target on {p.symbol}, {usd(c.median)}{move} ({mix})."
+    return (f"{c.n} firms have a live target on {p.symbol}: median {usd(c.median)}, range {usd(c.low)} to"
+            f" {usd(c.high)}{move} ({mix}).")
+
+
 def write_brief(p: TechnicalPicture) -> Brief:
     """Return the brief for ``p`` (see the module docstring for what it says, in order)."""
     parts = [
@@ -266,5 +283,6 @@ def write_brief(p: TechnicalPicture) -> Brief:
         ("crosses", _cross_sentence(p.recent_crosses())),
         ("bands", _band_sentence(p)),
         ("analyst", _analyst_sentence(p)),
+        ("consensus", _consensus_sentence(p)),
     ]
     return Brief(p.symbol, p.asof, tuple((k, s) for k, s in parts if s))

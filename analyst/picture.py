@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 
+from analyst.targets import Consensus, consensus
 from indicators.asof import LevelsSnapshot, indicator_frame, snapshot_at
 from indicators.crosses import Cross, all_crosses
 from indicators.key_levels import KeyLevel, KeyLevels, key_levels
@@ -40,7 +41,8 @@ class TechnicalPicture:
     ``resistance_lines`` are trendlines, best score first; ``levels`` are the listed horizontal levels (with the
     52-week high/low) and ``dynamic`` the moving averages and bands as levels; ``key`` the major levels of every
     kind, nearest first on each side (the immediate support/resistance first); ``crosses`` every golden/death
-    cross up to the as-of bar; ``action`` the latest analyst action.
+    cross up to the as-of bar; ``action`` the latest analyst action; ``consensus`` the analysts' consensus target
+    as of the as-of bar (analyst.targets).
     """
 
     symbol: str
@@ -53,6 +55,7 @@ class TechnicalPicture:
     key: KeyLevels
     crosses: tuple[Cross, ...]
     action: AnalystAction | None
+    consensus: Consensus | None = None
 
     @property
     def asof(self) -> date:
@@ -111,6 +114,8 @@ class TechnicalPicture:
                 prices.add(extreme)
         if self.action is not None:
             prices |= {p for p in (self.action.target_from, self.action.target_to) if p is not None}
+        if self.consensus is not None and self.consensus.n:
+            prices |= {p for p in (self.consensus.median, self.consensus.high, self.consensus.low) if p is not None}
         return {round(p, 2) for p in prices}
 
 
@@ -153,4 +158,5 @@ def build_picture(symbol: str, bars: pd.DataFrame, actions: pd.DataFrame, asof: 
         key=key_levels(levels, dynamic, (*supports, *resistance_lines)),
         crosses=tuple(all_crosses(frame)),
         action=_latest_action(actions, symbol, snap.date),
+        consensus=consensus(actions, symbol, snap.date),
     )

@@ -160,7 +160,8 @@ def consensus(actions: pd.DataFrame, symbol: str, asof: date) -> Consensus:
 
 
 def target_paths(actions: pd.DataFrame, symbol: str, asof: date) -> pd.DataFrame:
-    """Return each firm's target steps up to ``asof``: columns firm, start, end, target (oldest first).
+    """Return each firm's target steps up to ``asof``: columns firm, start, end, target, target_from (the prior
+    target the action stated, NaN if none), oldest first.
 
     A step runs from an action's date to the firm's next target action or 365 days later, whichever is first,
     and is cut at ``asof``.
@@ -174,10 +175,12 @@ def target_paths(actions: pd.DataFrame, symbol: str, asof: date) -> pd.DataFrame
         life = starts + np.timedelta64(TARGET_LIFE_DAYS, "D")
         ends = np.where(pd.isna(nexts), life, np.minimum(nexts, life))
         parts.append(pd.DataFrame({"firm": firm, "start": starts, "end": np.minimum(ends, stop.to_datetime64()),
-                                   "target": mine["target_to"].to_numpy(dtype="float64")}))
+                                   "target": mine["target_to"].to_numpy(dtype="float64"),
+                                   "target_from": mine["target_from"].to_numpy(dtype="float64")}))
     if not parts:
         return pd.DataFrame({"firm": pd.Series(dtype=str), "start": pd.Series(dtype="datetime64[ns]"),
-                             "end": pd.Series(dtype="datetime64[ns]"), "target": pd.Series(dtype="float64")})
+                             "end": pd.Series(dtype="datetime64[ns]"), "target": pd.Series(dtype="float64"),
+                             "target_from": pd.Series(dtype="float64")})
     return pd.concat(parts, ignore_index=True).sort_values(["start", "firm"], kind="stable").reset_index(drop=True)
 
 

@@ -8,7 +8,6 @@ the few holiday dates of the window) instead of one break per missing day.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ from indicators.key_levels import KeyLevel
 from indicators.moving_averages import EMA_WINDOWS, SMA_WINDOWS
 from indicators.trendlines import Trendline
 from indicators.windows import window
-from ui.labels import action_label, money
+from ui.targets_chart import target_traces
 from ui.viewstate import ViewState
 
 EMA_COLORS: dict[int, str] = dict(zip(EMA_WINDOWS, ("#1f77b4", "#ff7f0e", "#9467bd", "#d62728"), strict=True))
@@ -29,7 +28,6 @@ SMA_COLORS: dict[int, str] = dict(zip(SMA_WINDOWS, ("#17becf", "#bcbd22", "#8c56
 GOLDEN_COLOR, DEATH_COLOR = "#b8860b", "#424242"
 BAND_COLOR = "rgba(120, 144, 156, 0.9)"
 BAND_FILL = "rgba(120, 144, 156, 0.12)"
-TARGET_COLOR = "#2e7d32"
 UP, DOWN = "#26a69a", "#ef5350"
 SUPPORT_COLOR, RESISTANCE_COLOR, BROKEN_COLOR = "#00897b", "#c62828", "#9e9e9e"
 SUPPORT_ZONE, RESISTANCE_ZONE = "rgba(0, 137, 123, 0.10)", "rgba(198, 40, 40, 0.08)"
@@ -52,14 +50,6 @@ def holidays(index: pd.DatetimeIndex) -> list[str]:
         return []
     weekdays = pd.bdate_range(index[0], index[-1])
     return _dates(weekdays.difference(index))
-
-
-def target_segments(actions: pd.DataFrame, symbol: str, asof: date) -> pd.DataFrame:
-    """Return the symbol's actions with a target, dated on or before ``asof``, with ``end`` = horizon or +12 months."""
-    mine = (actions["ticker"] == symbol) & (actions["date"] <= pd.Timestamp(asof)) & actions["target_to"].notna()
-    rows = actions[mine].copy()
-    rows["end"] = rows["target_horizon"].where(rows["target_horizon"].notna(), rows["date"] + pd.DateOffset(months=12))
-    return rows
 
 
 def trendline_name(line: Trendline) -> str:
@@ -166,7 +156,7 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
     """Return the chart for ``frame`` (an indicator frame already cut at the as-of date).
 
     Traces: ``Price`` (candlestick), ``EMA 20``/``EMA 50``/``EMA 100``/``EMA 200``, ``BB upper``,
-    ``BB lower`` (filled to the upper band), ``BB middle``, one ``<firm> PT …`` line per analyst target
+    ``BB lower`` (filled to the upper band), ``BB middle``, the ``Targets`` overlay (see ui.targets_chart)
     and ``Volume`` in a lower panel (axes ``x2``/``y2``) — each only when its overlay is on in ``view``. With a
     ``picture`` (the same as-of date), its best support/resistance trendlines (``Support trendline since …``, drawn
     from the first anchor, or the window start, to 10 bars past the as-of bar, touches marked) and the nearest
@@ -200,25 +190,7 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
                                 {"color": color, "width": 1.4, "dash": "dash"}))
     last_day = frame.index[-1] if len(frame) else pd.Timestamp.today().normalize()
     first_day = visible.index[0] if len(visible) else last_day
-    if view.shows("Targets") and len(frame):
-        for r in target_segments(actions, view.symbol, last_day.date()).itertuples(index=False):
-            label = action_label(r.firm, r.action, r.rating_from, r.rating_to, r.target_from, r.target_to)
-            start = max(r.date, first_day)
-            if r.end < first_day:
-                continue
-            traces.append(_line(
-                [start.strftime("%Y-%m-%d"), r.end.strftime("%Y-%m-%d")], [r.target_to, r.target_to], label,
-                {"color": TARGET_COLOR, "width": 2, "dash": "dash"},
-                hovertemplate=f"{label}<br>target {money(r.target_to)} to {r.end:%Y-%m-%d}<extra></extra>",
-            ))
-            if r.date >= first_day:
-                traces.append({
-                    "type": "scatter", "x": [r.date.strftime("%Y-%m-%d")], "y": [r.target_to],
-                    "mode": "markers+text", "name": f"{r.firm} action", "text": [label],
-                    "marker": {"symbol": "star", "size": 12, "color": TARGET_COLOR}, "textposition": "top left",
-                    "textfont": {"color": TARGET_COLOR, "size": 11}, "showlegend": False,
-                    "hovertemplate": f"{r.date:%Y-%m-%d} {label}<extra></extra>",
-                })
+    targets = target_traces(traces, frame, visible, actions, view.symbol) if view.shows("Targets") else None
     if picture is not None and view.shows("Trendlines"):
         _trendline_traces(traces, frame, first_day, (*_drawn_lines(picture, picture.supports),
                                                      *_drawn_lines(picture, picture.resistance_lines)))
@@ -249,7 +221,7 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
         "legend": {"orientation": "h", "yanchor": "top", "y": -0.06, "xanchor": "left", "x": 0.0},
         "uirevision": f"{view.symbol}-{view.range}-{asof_text}", "shapes": shapes,
         "xaxis": {**xaxis, "anchor": "y", "domain": [0.0, 1.0]},
-        "yaxis": {"type": view.scale, "title": {"text": "Price ($)"}, "range": _price_range(visible, actions, view),
+        "yaxis": {"type": view.scale, "title": {"text": "Price ($)"}, "range": _price_range(visible, targets, view),
                   "anchor": "x", "domain": [0.0, 1.0]},
     }
     if with_volume:  # the layout make_subplots(rows=2, shared_xaxes=True, row_heights=[0.78, 0.22]) would give
@@ -260,8 +232,8 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
-def _price_range(visible: pd.DataFrame, actions: pd.DataFrame, view: ViewState) -> list[float] | None:
-    """Return the price axis range: the visible candles (and bands and targets when shown), padded by 4%.
+def _price_range(visible: pd.DataFrame, targets: tuple[float, float] | None, view: ViewState) -> list[float] | None:
+    """Return the price axis range: the visible candles (and bands and the ``targets`` drawn), padded by 4%.
 
     Trendlines and levels far from the price are clipped rather than allowed to squash the candles.
     """
@@ -271,10 +243,8 @@ def _price_range(visible: pd.DataFrame, actions: pd.DataFrame, view: ViewState) 
     if view.shows("BB"):
         lo = min(lo, float(visible["bb_lower"].min(skipna=True)))
         hi = max(hi, float(visible["bb_upper"].max(skipna=True)))
-    if view.shows("Targets"):
-        mine = actions[(actions["ticker"] == view.symbol) & (actions["date"] <= visible.index[-1])]["target_to"]
-        if mine.notna().any():
-            lo, hi = min(lo, float(mine.min())), max(hi, float(mine.max()))
+    if targets is not None:
+        lo, hi = min(lo, targets[0]), max(hi, targets[1])
     if view.scale == "log":
         span = np.log10(hi) - np.log10(lo)
         return [float(np.log10(lo) - 0.04 * span), float(np.log10(hi) + 0.04 * span)]

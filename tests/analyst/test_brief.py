@@ -80,8 +80,9 @@ def test_brief_has_no_look_ahead(symbol: str, actions: pd.DataFrame) -> None:
     later = altered.index > pd.Timestamp(asof)
     altered.loc[later, ["open", "high", "low", "close"]] *= 0.3
     assert write_brief(build_picture(symbol, altered, actions, asof)).text == base
-    # the JPMorgan action of 2025-11-24 is after this date, so it is not mentioned
-    assert "JPMorgan" not in base
+    # analyst actions after this date change nothing (the JPMorgan actions of 2025-11-24 are not mentioned)
+    assert write_brief(build_picture(symbol, bars, actions[actions["date"] <= pd.Timestamp(asof)], asof)).text == base
+    assert "November 24, 2025" not in base
 
 
 @pytest.mark.parametrize("symbol", SYMBOLS)

@@ -1,0 +1,170 @@
+"""The chart's Targets overlay: each firm's target path, its actions, and the consensus with its range.
+
+Drawn as plain plotly dicts (no validation, see ui.chart), only for the visible window and nothing after the
+as-of bar:
+
+* ``Consensus median`` — the median live target on each visible day (analyst.targets.consensus_series), with
+  ``Consensus high`` / ``Consensus low`` as a light band; a gap where no firm has a live target.
+* one ``<firm> PT $T · <rating>`` step line per drawn firm (its latest target and rating in the name), from each
+  target action to the next one or 365 days later (analyst.targets.target_paths); an action that states a prior
+  target different from the step before it starts with a vertical stub from that prior target;
+* one marker per action of a drawn firm: triangle up for an upgrade, down for a downgrade, a circle otherwise (a
+  diamond for a user-entered row), at its target (an action without one sits on the firm's live target, else on
+  the close). The hover text names the day, firm, analysts, target from → to, rating change and the source
+  (escaped text, never a link).
+
+Legibility: at most :data:`MAX_FIRMS` firms are drawn, those with the most recent actions among the firms whose
+path reaches into the window; every firm counts in the consensus, and its legend name says how many firms it
+holds and how many are drawn. Each drawn firm has its own colour.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+
+from analyst.targets import consensus_series, target_paths, ticker_actions
+from ui.labels import money, rating_change, target_change
+
+MAX_FIRMS = 12
+CONSENSUS_COLOR = "#1b5e20"
+CONSENSUS_FILL = "rgba(46, 125, 50, 0.10)"
+UPGRADE_COLOR, DOWNGRADE_COLOR = "#2e7d32", "#c62828"
+FIRM_COLORS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a",
+)
+MARKERS = {"upgrade": "triangle-up", "downgrade": "triangle-down"}
+
+
+def plain(text: str) -> str:
+    """Return ``text`` safe for plotly's hover/legend text: markup characters as entities (drawn, never parsed)."""
+    return html.escape(" ".join(str(text).split()), quote=False)
+
+
+def source_text(source: str, limit: int = 60) -> str:
+    """Return a short, plain description of a source: the host and path of an http(s) address, else the text."""
+    parts = urlsplit(source) if source.startswith(("http://", "https://")) else None
+    text = f"{parts.netloc}{parts.path}" if parts is not None and parts.netloc else source
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _day(ts: pd.Timestamp) -> str:
+    return ts.strftime("%Y-%m-%d")
+
+
+def drawn_firms(paths: pd.DataFrame, actions: pd.DataFrame, first_day: pd.Timestamp) -> list[str]:
+    """Return the firms to draw: those with a path in the window, the most recently active first, at most
+    :data:`MAX_FIRMS`."""
+    visible = paths[paths["end"] >= first_day]
+    if visible.empty:
+        return []
+    latest = actions[actions["firm"].isin(set(visible["firm"]))].groupby("firm")["date"].max()
+    return list(latest.sort_values(ascending=False, kind="stable").index[:MAX_FIRMS])
+
+
+def hover_text(r: Any) -> str:
+    """Return the hover text of one action row (escaped)."""
+    who = plain(r.firm) + (f" ({plain(r.analysts)})" if r.analysts else "")
+    tag = " · user-entered" if r.origin == "user" else ""
+    lines = [f"{_day(r.date)} · {who}{tag}", f"PT {plain(target_change(r.target_from, r.target_to))}"]
+    change = rating_change(r.action, r.rating_from, r.rating_to)
+    lines.append(plain(f"{r.action.replace('_', ' ')}{': ' + change if change else ''}"))
+    if r.source:
+        lines.append(f"source: {plain(source_text(r.source))}")
+    return "<br>".join(lines)
+
+
+def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd.DataFrame,
+                  actions: pd.DataFrame, symbol: str) -> tuple[float, float] | None:
+    """Append the Targets overlay's traces for ``visible`` (the window of ``frame``, cut at the as-of bar).
+
+    Returns the lowest and highest price drawn (None when nothing is drawn), for the price axis.
+    """
+    if visible.empty or frame.empty:
+        return None
+    asof: date = frame.index[-1].date()
+    first_day = visible.index[0]
+    mine = ticker_actions(actions, symbol, asof)
+    if mine.empty:
+        return None
+    drawn: list[float] = []
+    series = consensus_series(actions, symbol, visible.index)
+    paths = target_paths(actions, symbol, asof)
+    firms = drawn_firms(paths, mine, first_day)
+    if (series.n > 0).any():
+        x = [_day(d) for d in visible.index]
+        total, shown = int(series.n[-1]), sum(1 for f in firms if f in series.firms)
+        band = {"color": "rgba(0,0,0,0)", "width": 0}
+        traces.append({"type": "scatter", "x": x, "y": np.round(series.high, 4), "mode": "lines", "line": band,
+                       "name": "Consensus high", "legendgroup": "consensus", "showlegend": False,
+                       "hoverinfo": "skip"})
+        traces.append({"type": "scatter", "x": x, "y": np.round(series.low, 4), "mode": "lines", "line": band,
+                       "name": "Consensus low", "legendgroup": "consensus", "showlegend": False,
+                       "fill": "tonexty", "fillcolor": CONSENSUS_FILL, "hoverinfo": "skip"})
+        drawn += [float(np.nanmin(series.low)), float(np.nanmax(series.high))]
+        custom = np.column_stack([series.n, np.round(series.low, 2), np.round(series.high, 2)])
+        traces.append({
+            "type": "scatter", "x": x, "y": np.round(series.median, 4), "mode": "lines",
+            "name": f"Consensus median ({total} firms, {shown} drawn)", "legendgroup": "consensus",
+            "line": {"color": CONSENSUS_COLOR, "width": 2.5}, "customdata": custom.tolist(),
+            "hovertemplate": "consensus $%{y:.2f} (%{customdata[0]} firms, $%{customdata[1]:.2f}"
+                             "–$%{customdata[2]:.2f})<extra></extra>",
+        })
+    closes = frame["close"]
+    for k, firm in enumerate(sorted(firms)):
+        color = FIRM_COLORS[k % len(FIRM_COLORS)]
+        steps = paths[(paths["firm"] == firm) & (paths["end"] >= first_day)]
+        xs: list[str | None] = []
+        ys: list[float | None] = []
+        for s in steps.itertuples(index=False):
+            start = max(s.start, first_day)
+            if xs and xs[-1] != _day(start):
+                xs.append(None)
+                ys.append(None)
+            if xs and xs[-1] == _day(start):  # continues the previous step: a vertical jump
+                xs.pop()
+                ys.pop()
+            if start == s.start and not pd.isna(s.target_from) and s.target_from != s.target:
+                xs.append(_day(start))  # the stated prior target: a vertical stub to the new one
+                ys.append(round(float(s.target_from), 4))
+                drawn.append(float(s.target_from))
+            xs += [_day(start), _day(s.end)]
+            ys += [round(float(s.target), 4), round(float(s.target), 4)]
+            drawn.append(float(s.target))
+        acts = mine[(mine["firm"] == firm) & (mine["date"] >= first_day)]
+        live = steps["target"].iloc[-1] if len(steps) else None
+        rating = next((r for r in mine.loc[mine["firm"] == firm, "rating_to"] if r), "")
+        name = plain(f"{firm} PT {money(live)}" + (f" · {rating}" if rating else ""))
+        traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": name, "legendgroup": firm,
+                       "line": {"color": color, "width": 1.6, "shape": "hv"}, "hoverinfo": "skip",
+                       "opacity": 0.9})
+        if acts.empty:
+            continue
+        ys_marks, symbols, outline, texts = [], [], [], []
+        for r in acts.itertuples(index=False):
+            if not pd.isna(r.target_to):
+                y = float(r.target_to)
+            else:
+                held = steps[(steps["start"] <= r.date) & (steps["end"] >= r.date)]["target"]
+                y = float(held.iloc[-1]) if len(held) else float(closes.loc[:r.date].iloc[-1])
+            ys_marks.append(round(y, 4))
+            drawn.append(y)
+            symbol_name = MARKERS.get(r.action, "circle")
+            symbols.append("diamond" if r.origin == "user" and symbol_name == "circle" else symbol_name)
+            outline.append(UPGRADE_COLOR if r.action == "upgrade" else DOWNGRADE_COLOR if r.action == "downgrade"
+                           else "white")
+            texts.append(hover_text(r))
+        traces.append({
+            "type": "scatter", "x": [_day(d) for d in acts["date"]], "y": ys_marks, "mode": "markers",
+            "name": plain(f"{firm} actions"), "legendgroup": firm, "showlegend": False,
+            "marker": {"symbol": symbols, "size": [11 if s != "circle" else 7 for s in symbols], "color": color,
+                       "line": {"width": 1.5, "color": outline}},
+            "hovertext": texts, "hovertemplate": "%{hovertext}<extra></extra>",
+        })
+    return (min(drawn), max(drawn)) if drawn else None
