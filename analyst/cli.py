@@ -1,4 +1,5 @@
-"""Command line: ``python -m analyst levels SYMBOL [--asof YYYY-MM-DD] [--json] [--refresh]``.
+"""Command line: ``python -m analyst levels SYMBOL [--asof YYYY-MM-DD] [--json] [--refresh]``, and
+``python -m analyst targets SYMBOL ...`` (analyst targets, see analyst.targets_cli).
 
 Prints the brief, the EMA/band values, the trendlines and the horizontal levels as of the date, from the
 bundled snapshot and the local store (no network unless ``--refresh`` is given and offline mode is off).
@@ -14,6 +15,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from analyst import targets_cli
 from analyst.brief import write_brief
 from analyst.picture import TechnicalPicture, build_picture
 from indicators.asof import INDICATOR_LABELS
@@ -33,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="as-of date YYYY-MM-DD (default: last bar)")
     levels.add_argument("--json", action="store_true", help="print JSON instead of text")
     levels.add_argument("--refresh", action="store_true", help="try a live refresh first (unless LEVELS_OFFLINE=1)")
+    targets_cli.add_parser(commands)
     return parser
 
 
@@ -132,6 +135,8 @@ def main(argv: list[str] | None = None, repository: Repository | None = None) ->
     if args.asof is not None and result.first_bar is not None and args.asof < result.first_bar:
         print(f"error: --asof {args.asof} is before the first bar of {symbol} ({result.first_bar})", file=sys.stderr)
         return 2
+    if args.command == "targets":
+        return targets_cli.run(args, symbol, repo, result.bars, result.source_label)
     picture = build_picture(symbol, result.bars, repo.actions(), args.asof)
     if args.json:
         print(json.dumps(picture_json(picture, result.source_label), indent=2, default=str))
