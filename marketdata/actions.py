@@ -90,13 +90,14 @@ def field_problems(row: Mapping[str, object]) -> dict[str, str]:
     return {f: f"field '{f}' {p}" for f, p in problems[0]} if problems else {}
 
 
-def _parse(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[tuple[str, str]]]]:
-    """Return ``frame`` coerced to the schema (unsorted) and the problems of each bad row (by position)."""
+def _parse(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict[int, list[tuple[str, str]]]]:
+    """Return ``frame`` coerced to the schema (unsorted; ``keep`` columns carried along as they are) and the
+    problems of each bad row (by position)."""
     df = frame.copy()
     for col in FRAME_COLUMNS:
         if col not in df.columns:
             df[col] = "" if col in TEXT_COLUMNS else None
-    df = df[list(FRAME_COLUMNS)].reset_index(drop=True)
+    df = df[[*FRAME_COLUMNS, *keep]].reset_index(drop=True)
     for col in TEXT_COLUMNS:
         df[col] = df[col].astype("object").where(df[col].notna(), "").astype(str).str.strip()
     df["ticker"] = df["ticker"].str.upper()
@@ -120,11 +121,13 @@ def _parse(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[tuple[str,
     return df, problems
 
 
-def normalize_actions(frame: pd.DataFrame, source: str | None = None, origin: str | None = None) -> pd.DataFrame:
+def normalize_actions(frame: pd.DataFrame, source: str | None = None, origin: str | None = None,
+                      keep: tuple[str, ...] = ()) -> pd.DataFrame:
     """Return ``frame`` coerced to the actions schema (see module docstring), newest first.
 
     ``source`` sets the source of every row (a feed's name; then also its origin unless ``origin`` is given);
-    ``origin`` sets where the rows entered the app. Firm names become their canonical spelling.
+    ``origin`` sets where the rows entered the app. Firm names become their canonical spelling. Columns named in
+    ``keep`` are carried along unchanged (after the schema's).
 
     Raises :class:`InvalidActionRow` naming the field and row when a date, ticker (must be a symbol), firm or
     action is unusable, a target is negative or not finite, or a horizon is not a date; nothing is partly accepted.
@@ -134,7 +137,7 @@ def normalize_actions(frame: pd.DataFrame, source: str | None = None, origin: st
         frame["source"] = source
     if origin is not None:
         frame["origin"] = origin
-    df, problems = _parse(frame)
+    df, problems = _parse(frame, keep)
     if problems:
         i = min(problems)
         field, problem = problems[i][0]

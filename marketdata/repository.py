@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from marketdata.actions import empty_actions, merge_actions
+from marketdata.actions import FRAME_COLUMNS, empty_actions, merge_actions
 from marketdata.bars import clean_bars, empty_bars
 from marketdata.config import Settings, load_settings
 from marketdata.snapshot import Snapshot
@@ -268,12 +268,14 @@ class Repository:
     # --- analyst actions ------------------------------------------------------------------------
 
     def actions(self) -> pd.DataFrame:
-        """Return all analyst actions (bundled first, then stored from yfinance), de-duplicated, newest first."""
+        """Return all analyst actions, de-duplicated, newest first: bundled first, then the ones users entered by
+        hand (not retracted), then those stored from yfinance (see merge_actions: the earlier source wins)."""
         try:
             stored = self.store.actions()
+            entered = self.store.user_actions()
         except StoreError:
-            stored = empty_actions()
-        return merge_actions(self.snapshot.actions(), stored)
+            stored, entered = empty_actions(), empty_actions()
+        return merge_actions(self.snapshot.actions(), entered[list(FRAME_COLUMNS)], stored)
 
 
 def _last_final_session_end(today_ny: date) -> date:

@@ -1,14 +1,16 @@
 """The local store: SQLite (standard library) holding fetched bars, analyst actions and a fetch log.
 
 Writes happen in transactions; rows are only ever inserted (``INSERT OR IGNORE``), never updated or
-deleted, so a failed or partial refresh cannot remove or corrupt what is stored. The database runs in
-WAL mode and carries a schema version in ``meta`` that :data:`MIGRATIONS` brings up to date.
+deleted, so a failed or partial refresh cannot remove or corrupt what is stored. Analyst actions a user enters by
+hand live in ``user_actions``; removing one inserts a row into ``user_action_retractions`` (the entry stays).
+The database runs in WAL mode and carries a schema version in ``meta`` that :data:`MIGRATIONS` brings up to date.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +47,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX fetch_log_symbol ON fetch_log (symbol, kind, id);
     CREATE TABLE watchlist (symbol TEXT PRIMARY KEY, added_at TEXT NOT NULL);
+    """,
+    # 2: analyst actions entered by hand, and their retractions (a retraction is a row, nothing is deleted).
+    """
+    CREATE TABLE user_actions (
+        id TEXT PRIMARY KEY,
+        date TEXT NOT NULL, ticker TEXT NOT NULL, company TEXT, firm TEXT NOT NULL, analysts TEXT,
+        action TEXT NOT NULL, rating_from TEXT, rating_to TEXT, target_from REAL, target_to REAL,
+        target_horizon TEXT, note TEXT, source TEXT,
+        entered_by TEXT NOT NULL, entered_at TEXT NOT NULL
+    );
+    CREATE TABLE user_action_retractions (
+        action_id TEXT PRIMARY KEY REFERENCES user_actions (id),
+        retracted_by TEXT NOT NULL, retracted_at TEXT NOT NULL
+    );
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -330,3 +346,67 @@ class Store:
                 "INSERT OR IGNORE INTO watchlist (symbol, added_at) VALUES (?, ?)",
                 (symbol, utcnow().isoformat(timespec="seconds")),
             )
+
+    # --- analyst actions entered by hand -------------------------------------------------------------------
+
+    def add_user_action(self, action: pd.DataFrame, user: str) -> str:
+        """Insert the one row of ``action`` (an actions frame) as entered by ``user``; return its new id."""
+        if len(action) != 1:
+            raise ValueError("add_user_action takes exactly one row")
+        r = next(action.itertuples(index=False))
+        entry = uuid.uuid4().hex
+        row = (
+            entry, r.date.strftime("%Y-%m-%d"), r.ticker, r.company, r.firm, r.analysts, r.action, r.rating_from,
+            r.rating_to, None if pd.isna(r.target_from) else float(r.target_from),
+            None if pd.isna(r.target_to) else float(r.target_to),
+            None if pd.isna(r.target_horizon) else r.target_horizon.strftime("%Y-%m-%d"), r.note, r.source,
+            user, utcnow().isoformat(timespec="seconds"),
+        )
+        with self._connect(write=True) as con:
+            con.execute(
+                "INSERT INTO user_actions (id, date, ticker, company, firm, analysts, action, rating_from, rating_to,"
+                " target_from, target_to, target_horizon, note, source, entered_by, entered_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+        return entry
+
+    def retract_user_action(self, entry: str, user: str) -> bool:
+        """Record that ``user`` removed their entry ``entry``; return False (and write nothing) when the entry is
+        not theirs, unknown or already removed."""
+        with self._connect(write=True) as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                owner = con.execute("SELECT entered_by FROM user_actions WHERE id = ?", (entry,)).fetchone()
+                done = con.execute("SELECT 1 FROM user_action_retractions WHERE action_id = ?", (entry,)).fetchone()
+                if owner is None or owner[0] != user or done is not None:
+                    con.execute("ROLLBACK")
+                    return False
+                con.execute(
+                    "INSERT INTO user_action_retractions (action_id, retracted_by, retracted_at) VALUES (?, ?, ?)",
+                    (entry, user, utcnow().isoformat(timespec="seconds")),
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return True
+
+    def user_actions(self, include_retracted: bool = False) -> pd.DataFrame:
+        """Return the hand-entered actions as an actions frame (origin ``user``) with ``entry_id``, ``entered_by``,
+        ``entered_at`` and ``retracted`` columns, newest first; retracted entries only when asked for."""
+        cols = [c for c in ACTION_COLUMNS]
+        rows: list[tuple[object, ...]] = []
+        if self._read("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'user_actions'"):
+            rows = self._read(  # (a store written before migration 2, and not written since, has no such table)
+                f"SELECT {', '.join('u.' + c for c in cols)}, u.id, u.entered_by, u.entered_at,"
+                " r.action_id IS NOT NULL FROM user_actions u"
+                " LEFT JOIN user_action_retractions r ON r.action_id = u.id ORDER BY u.entered_at DESC"
+            )
+        extra = ["entry_id", "entered_by", "entered_at", "retracted"]
+        if not rows:
+            return empty_actions().assign(**{c: pd.Series(dtype=object) for c in extra})
+        raw = pd.DataFrame(rows, columns=[*cols, *extra])
+        frame = normalize_actions(raw.assign(retracted=raw["retracted"].astype(bool)), origin="user",
+                                  keep=tuple(extra))
+        return frame if include_retracted else frame[~frame["retracted"]].reset_index(drop=True)

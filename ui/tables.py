@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 import pandas as pd
@@ -141,25 +142,26 @@ def export_csv(frame: pd.DataFrame, preset: str) -> str:
     return window(frame, preset).to_csv(index_label="date", date_format="%Y-%m-%d")
 
 
-def markdown_table(table: pd.DataFrame, formats: dict[str, str] | None = None) -> str:
+def markdown_table(table: pd.DataFrame, formats: dict[str, str] | None = None, raw: Collection[str] = ()) -> str:
     """Return ``table`` as a GitHub-flavoured Markdown table for ``st.markdown``.
 
     Cells are written with the column's ``str.format`` pattern from ``formats`` (else ``str``), missing values
     as "—", then Markdown-escaped (``|`` included) with line breaks folded to spaces; numeric columns are
     right-aligned. The index is not written. A static Markdown table needs none of the Arrow code that
-    ``st.table``/``st.dataframe`` load in the browser (~1 MB of JavaScript).
+    ``st.table``/``st.dataframe`` load in the browser (~1 MB of JavaScript). Cells of the ``raw`` columns are
+    Markdown already (e.g. ui.target_tables.source_markdown) and are written as they are.
     """
     formats = formats or {}
 
-    def cell(value: object, pattern: str | None) -> str:
+    def cell(value: object, pattern: str | None, column: str = "") -> str:
         if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
             return "—"
         text = pattern.format(value) if pattern else str(value)
-        return md_escape(" ".join(text.split()))
+        return text if column in raw else md_escape(" ".join(text.split()))
 
     columns = [str(c) for c in table.columns]
     header = "| " + " | ".join(md_escape(c) for c in columns) + " |"
     rule = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(table[c]) else "---" for c in table.columns) + "|"
-    rows = ["| " + " | ".join(cell(v, formats.get(c)) for c, v in zip(columns, row, strict=True)) + " |"
+    rows = ["| " + " | ".join(cell(v, formats.get(c), c) for c, v in zip(columns, row, strict=True)) + " |"
             for row in table.itertuples(index=False, name=None)]
     return "\n".join([header, rule, *rows])

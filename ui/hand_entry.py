@@ -1,0 +1,96 @@
+"""Analyst actions entered by hand on the analysts page: who the user is, and the form's field-by-field check.
+
+Who "the same user" is (only that user may remove an entry):
+
+* when Streamlit's login is configured (``[auth]`` in ``.streamlit/secrets.toml``) and the visitor is logged in,
+  the identity provider's stable subject: ``oidc:<email or sub>`` from ``st.user``;
+* otherwise the app is in one-analyst mode (the default: it listens on 127.0.0.1 only), and every visitor is the
+  one local user, ``local:<login name of the account running the server>``. A browser session id is not an
+  identity (a reload or a second tab would lose the right to remove). A team server without login (behind a
+  proxy's own authentication) therefore has one shared user: configure Streamlit's login to tell users apart.
+
+The form's rules are the loader's (:func:`marketdata.actions.field_problems`: date, ticker, firm, action,
+targets, horizon), plus, for a hand-entered row: the date is not in the future (New York), at least one of the
+new rating and the new target is given, the horizon is after the date, the source is an ``http``/``https``
+address with a host, and text fields are at most :data:`MAX_TEXT` characters without control characters. Every
+bad field gets one message; nothing is stored unless all are good.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping
+from datetime import date, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from marketdata.actions import field_problems, normalize_actions
+
+NEW_YORK = ZoneInfo("America/New_York")
+MAX_TEXT = {"firm": 80, "analysts": 120, "rating_from": 40, "rating_to": 40, "note": 500, "source": 500,
+            "company": 80}
+FIELDS = ("date", "ticker", "firm", "analysts", "action", "rating_from", "rating_to", "target_from", "target_to",
+          "target_horizon", "source", "note")
+LABELS = {
+    "date": "Date", "ticker": "Ticker", "firm": "Firm", "analysts": "Analysts", "action": "Action",
+    "rating_from": "Rating from", "rating_to": "Rating to", "target_from": "Target from ($)",
+    "target_to": "Target to ($)", "target_horizon": "Target horizon", "source": "Source address", "note": "Note",
+    "row": "Row",
+}
+
+
+def current_user(user_info: Mapping[str, object] | None = None) -> str:
+    """Return the identity that owns hand-entered rows (see module docstring).
+
+    ``user_info`` is ``st.user`` (a mapping); None or a visitor who is not logged in gives the local user.
+    """
+    if user_info is not None and user_info.get("is_logged_in"):
+        who = user_info.get("email") or user_info.get("sub")
+        if who:
+            return f"oidc:{who}"
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no login name for this uid (e.g. a bare container)
+        name = "user"
+    return f"local:{name}"
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def check_entry(fields: Mapping[str, object], today: date | None = None) -> tuple[pd.DataFrame | None, dict[str, str]]:
+    """Return ``(row, problems)`` for the form's raw ``fields`` (keys of :data:`FIELDS`; dates as ``date`` or
+    ISO text, targets as text): an actions frame of one row (origin ``user``) and no problems, or None and one
+    message per bad field, keyed by field."""
+    today = today or datetime.now(NEW_YORK).date()
+    raw = {k: fields.get(k) for k in FIELDS}
+    for key in ("date", "target_horizon"):
+        if isinstance(raw[key], date):
+            raw[key] = raw[key].isoformat()  # type: ignore[union-attr]
+    raw = {k: _text(v) for k, v in raw.items()}
+    problems = {f: message for f, message in field_problems(raw).items()}
+    for key, limit in MAX_TEXT.items():
+        value = raw.get(key, "")
+        if key in problems or not value:
+            continue
+        if len(value) > limit:
+            problems[key] = f"field '{key}' is longer than {limit} characters"
+        elif any(not ch.isprintable() for ch in value):
+            problems[key] = f"field '{key}' holds control characters"
+    if "date" not in problems and pd.Timestamp(raw["date"]).date() > today:
+        problems["date"] = f"field 'date' is in the future ({raw['date']} is after {today.isoformat()})"
+    if not raw["rating_to"] and not raw["target_to"] and "target_to" not in problems:
+        problems["target_to"] = "field 'target_to' is empty: give the new target, the new rating, or both"
+    dated = raw["target_horizon"] and "target_horizon" not in problems and "date" not in problems
+    if dated and pd.Timestamp(raw["target_horizon"]) <= pd.Timestamp(raw["date"]):
+        problems["target_horizon"] = "field 'target_horizon' is not after the date of the action"
+    if raw["source"] and "source" not in problems:
+        parts = urlsplit(raw["source"])
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c in raw["source"] for c in ' <>"'):
+            problems["source"] = "field 'source' is not an http(s) address (https://host/page)"
+    if problems:
+        return None, problems
+    return normalize_actions(pd.DataFrame([raw]), origin="user"), {}
