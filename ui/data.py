@@ -12,10 +12,12 @@ import streamlit as st
 
 from analyst.brief import write_brief
 from analyst.picture import TechnicalPicture, build_picture
+from analyst.targets import track_record
 from indicators.asof import indicator_frame
 from marketdata.repository import LoadResult, Repository, default_repository
 from ui.chart import build_figure
-from ui.tables import analyst_table, key_numbers, lines_and_levels, markdown_table
+from ui.tables import key_numbers, lines_and_levels, markdown_table
+from ui.target_tables import ticker_table
 from ui.viewstate import ViewState
 
 
@@ -54,6 +56,11 @@ def _actions() -> tuple[pd.DataFrame, str]:
     frame = repository().actions()
     digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()[:16]
     return frame, f"{len(frame)}:{digest}"
+
+
+def clear_actions() -> None:
+    """Forget the cached analyst actions (after a user added or removed one)."""
+    _actions.clear()
 
 
 def actions() -> pd.DataFrame:
@@ -114,10 +121,10 @@ def ticker_tables(symbol: str, version: str, asof: date | None, bar: date, actio
     """Return the brief and the tables of the ticker page as of ``asof`` (``bar``: the as-of bar's date)."""
     pic = picture(symbol, version, asof, actions_version)
     brief = write_brief(pic)
-    analysts = analyst_table(actions(), symbol, bar).drop(columns=["Ticker"])
+    analysts = ticker_table(actions(), track_record(actions(), _load(symbol, version).bars, symbol, bar), symbol, bar)
     return TickerTables(
         brief.text, brief.markdown(),
         markdown_table(lines_and_levels(pic), {"Level": "${:,.2f}", "vs close (%)": "{:+.1f}%"}),
         markdown_table(key_numbers(pic.snapshot), {"Value": "${:,.2f}", "Close vs level (%)": "{:+.2f}%"}),
-        markdown_table(analysts), len(analysts),
+        markdown_table(analysts, raw={"Source"}), len(analysts),
     )

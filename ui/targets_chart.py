@@ -14,8 +14,8 @@ as-of bar:
   (escaped text, never a link).
 
 Legibility: at most :data:`MAX_FIRMS` firms are drawn, those with the most recent actions among the firms whose
-path reaches into the window; every firm counts in the consensus, and its legend name says how many firms it
-holds and how many are drawn. Each drawn firm has its own colour.
+path reaches into the window; every firm counts in the consensus, whose legend name says how many live targets
+it holds on the as-of day. Each drawn firm has its own colour.
 """
 
 from __future__ import annotations
@@ -99,7 +99,6 @@ def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd
     firms = drawn_firms(paths, mine, first_day)
     if (series.n > 0).any():
         x = [_day(d) for d in visible.index]
-        total, shown = int(series.n[-1]), sum(1 for f in firms if f in series.firms)
         band = {"color": "rgba(0,0,0,0)", "width": 0}
         traces.append({"type": "scatter", "x": x, "y": np.round(series.high, 4), "mode": "lines", "line": band,
                        "name": "Consensus high", "legendgroup": "consensus", "showlegend": False,
@@ -111,7 +110,7 @@ def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd
         custom = np.column_stack([series.n, np.round(series.low, 2), np.round(series.high, 2)])
         traces.append({
             "type": "scatter", "x": x, "y": np.round(series.median, 4), "mode": "lines",
-            "name": f"Consensus median ({total} firms, {shown} drawn)", "legendgroup": "consensus",
+            "name": f"Consensus median ({int(series.n[-1])} live targets)", "legendgroup": "consensus",
             "line": {"color": CONSENSUS_COLOR, "width": 2.5}, "customdata": custom.tolist(),
             "hovertemplate": "consensus $%{y:.2f} (%{customdata[0]} firms, $%{customdata[1]:.2f}"
                              "–$%{customdata[2]:.2f})<extra></extra>",

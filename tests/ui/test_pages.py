@@ -34,8 +34,11 @@ def test_overview_lists_the_universe() -> None:
     cifr = table[table["Ticker"] == "CIFR"].iloc[0]
     assert cifr["Price"] == pytest.approx(15.09)  # last bundled close, 2026-09-15
     assert cifr["Prev Close"] == pytest.approx(15.63)
-    assert "JPMorgan" in cifr["Latest analyst action"]
-    assert cifr["Upside (%)"] == pytest.approx((18 / 15.09 - 1) * 100)
+    # the newest CIFR row of the bundled CSV (read directly): Morgan Stanley, 2026-02-09, $38
+    with (Path(__file__).resolve().parents[2] / "data" / "analyst_actions.csv").open(newline="") as fh:
+        newest = max((r for r in csv.DictReader(fh) if r["ticker"] == "CIFR"), key=lambda r: r["date"])
+    assert newest["firm"] in cifr["Latest analyst action"] and newest["date"] in cifr["Latest analyst action"]
+    assert cifr["Upside (%)"] == pytest.approx((float(newest["target_to"]) / 15.09 - 1) * 100)
     assert any("Offline mode" in t for t in texts(at.info))
 
 
@@ -75,10 +78,21 @@ def test_asof_link_shows_no_later_bar_and_reference_values() -> None:
 
 
 def test_asof_before_the_action_hides_the_target() -> None:
+    # JPMorgan raised CIFR to $18 on 2025-11-24; the day before, its live target was the $12 of 2025-09-26.
     at = open_page("ticker", symbol="CIFR", asof="2025-11-21")
-    names = trace_names(figure(at))
-    assert not any(n.startswith("JPMorgan") for n in names)
-    assert any("No analyst actions" in str(c.value) for c in at.caption)
+    fig = figure(at)
+    names = trace_names(fig)
+    assert any(n.startswith("JPMorgan PT $12 ") for n in names) and not any("$18" in n for n in names)
+    for trace in fig["data"]:
+        if " PT " in trace["name"] or trace["name"].startswith("Consensus") or trace["name"].endswith(" actions"):
+            xs = [x for x in trace.get("x") or [] if x is not None]
+            assert not xs or max(xs) <= "2025-11-21", trace["name"]
+    analysts = markdown_table_with(at, "Rating change")
+    assert analysts["Date"].max() < "2025-11-24"
+    assert not at.exception
+    early = open_page("ticker", symbol="CIFR", asof="2022-06-01")  # before CIFR's first action (2023-02-07)
+    assert any("No analyst actions" in str(c.value) for c in early.caption)
+    assert not any("PT" in n for n in trace_names(figure(early)))
 
 
 def test_view_settings_come_from_the_url() -> None:
@@ -131,15 +145,22 @@ def test_analysts_page_lists_and_filters() -> None:
     at = open_page("analysts")
     assert not at.exception
     table = at.dataframe[0].value
-    assert len(table) == 5
+    with (Path(__file__).resolve().parents[2] / "data" / "analyst_actions.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(table) == len(rows) == 244
     assert set(table["Ticker"]) == set(SYMBOLS)
     at.multiselect(key="tickers").select("MARA").run()
     table = at.dataframe[0].value
-    assert list(table["Ticker"]) == ["MARA"]
-    assert table.iloc[0]["Target (from → to)"] == "$20 → $13"
+    assert set(table["Ticker"]) == {"MARA"} and len(table) == sum(r["ticker"] == "MARA" for r in rows)
     # the filters are bound to the URL: a link with them reproduces the filtered table
-    linked = open_page("analysts", tickers="RIOT", firms="JPMorgan")
-    assert list(linked.dataframe[0].value["Ticker"]) == ["RIOT"]
+    linked = open_page("analysts", tickers="RIOT", firms="JPMorgan", actions="lower_target", **{"from": "2025-01-01",
+                       "to": "2025-11-24"})
+    got = linked.dataframe[0].value
+    expected = [r for r in rows if (r["ticker"], r["firm"], r["action"]) == ("RIOT", "JPMorgan", "lower_target")
+                and "2025-01-01" <= r["date"] <= "2025-11-24"]
+    assert sorted(got["Date"]) == sorted(r["date"] for r in expected) and len(expected) >= 2
+    assert set(got["Target (from → to)"]) == {f"${r['target_from']} → ${r['target_to']}" for r in expected}
+    assert param(linked, "from") == ["2025-01-01"] and param(linked, "to") == ["2025-11-24"]
 
 
 def test_adding_an_unknown_symbol_offline_gives_a_clear_message() -> None:
