@@ -7,7 +7,7 @@ import streamlit as st
 from analyst.targets import scorecard
 from marketdata.store import StoreError
 from ui import data, targets_data
-from ui.analysts_view import ACTION_OPTIONS, AnalystsView
+from ui.analysts_view import ACTION_OPTIONS, FIRST_DAY, LAST_DAY, AnalystsView
 from ui.hand_entry import LABELS, check_entry, current_user
 from ui.labels import md_escape
 from ui.navigation import require_navigation
@@ -24,8 +24,10 @@ cols = st.columns([2, 3, 3, 2, 2])
 cols[0].multiselect("Ticker", choices["tickers"], key="tickers", bind="query-params")
 cols[1].multiselect("Firm", choices["firms"], key="firms", bind="query-params")
 cols[2].multiselect("Action", ACTION_OPTIONS, key="actions", bind="query-params")
-cols[3].date_input("From", value=None, key="from", format="YYYY-MM-DD", bind="query-params")
-cols[4].date_input("To", value=None, key="to", format="YYYY-MM-DD", bind="query-params")
+cols[3].date_input("From", value=None, key="from", format="YYYY-MM-DD", bind="query-params",
+                   min_value=FIRST_DAY, max_value=LAST_DAY)
+cols[4].date_input("To", value=None, key="to", format="YYYY-MM-DD", bind="query-params",
+                   min_value=FIRST_DAY, max_value=LAST_DAY)
 picked = AnalystsView.from_widgets(st.session_state)
 for message in messages:
     st.warning(md_escape(message), icon=":material/warning:")
@@ -72,7 +74,8 @@ with st.form("add_action", clear_on_submit=False):
     row3 = st.columns([1, 1, 4])
     fields["target_from"] = row3[0].text_input("Target from ($)", max_chars=20)
     fields["target_to"] = row3[1].text_input("Target to ($)", max_chars=20)
-    fields["source"] = row3[2].text_input("Source address", max_chars=500, placeholder="https://…")
+    fields["source"] = row3[2].text_input("Source address", max_chars=500,
+                                          placeholder="address of the page the action was read from")
     fields["note"] = st.text_input("Note", max_chars=500)
     submitted = st.form_submit_button("Add action")
 if submitted:

@@ -8,8 +8,9 @@ URL scheme (path ``/analysts``)::
     from=2025-01-01              first day shown, YYYY-MM-DD (absent: no lower bound)
     to=2025-12-31                last day shown, YYYY-MM-DD (absent: no upper bound)
 
-Values must match exactly (as Streamlit's bound widgets do); a rejected value is ignored with a message, and a
-``from`` after ``to`` drops both. Given more than once, ``from`` and ``to`` take the first value.
+Values must match exactly (as Streamlit's bound widgets do: no spaces, dates within 1900-01-01 .. 2100-12-31,
+``from``/``to`` given once, or repeated with one value); a rejected value is ignored with a message, and a
+``from`` after ``to`` drops both.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pandas as pd
 from ui.viewstate import QueryValue, parse_iso_date, shown_value
 
 ACTION_OPTIONS: tuple[str, ...] = ("upgrade", "downgrade", "initiate", "raise_target", "lower_target", "maintain")
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)  # the date pickers' range
 LIST_KEYS: tuple[tuple[str, str], ...] = (("tickers", "Ticker"), ("firms", "Firm"), ("actions", "Action"))
 
 
@@ -100,12 +102,21 @@ class AnalystsView:
         bounds: dict[str, date | None] = {"from": None, "to": None}
         for key, label in (("from", "From"), ("to", "To")):
             raw = _values(params.get(key, []))
+            if len(set(raw)) > 1:
+                messages.append(f"{label} date given {len(set(raw))} different times; ignored.")
+                continue
             if not raw:
                 continue
             try:
-                bounds[key] = parse_iso_date(raw[0].strip())
+                day = parse_iso_date(raw[0])
             except ValueError:
                 messages.append(f"{label} date {shown_value(raw[0])} is not a date (use YYYY-MM-DD); ignored.")
+                continue
+            if not FIRST_DAY <= day <= LAST_DAY:
+                messages.append(f"{label} date {day.isoformat()} is out of range ({FIRST_DAY.isoformat()} to"
+                                f" {LAST_DAY.isoformat()}); ignored.")
+                continue
+            bounds[key] = day
         start, end = bounds["from"], bounds["to"]
         if start is not None and end is not None and start > end:
             messages.append(f"From date {start.isoformat()} is after To date {end.isoformat()}; both ignored.")

@@ -19,6 +19,7 @@ the ticker page (``symbol``, ``asof``, ``range``, ``scale``, ``show``) or the an
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -115,6 +116,13 @@ ANALYSTS_SPECIFIC: list[dict[str, str | list[str]]] = [
     {"firms": "jpmorgan"}, {"tickers": ["MARA", "<script>alert(1)</script>"], "firms": ["JPMorgan", "../x"]},
     {"tickers": [f"T{i}" for i in range(9)]}, {"foo": "<script>alert(1)</script>"},
     {"<img src=x onerror=window.__pwned=1>": "1", "tickers": "RIOT"},
+    {"actions": "upgrade"}, {"actions": ["upgrade", "downgrade"]}, {"actions": "Upgrade"}, {"actions": "raise target"},
+    {"from": "2025-01-01"}, {"to": "2025-06-30"}, {"from": "2025-01-01", "to": "2025-06-30"},
+    {"from": "2025-06-30", "to": "2025-01-01"}, {"from": "1899-12-31"}, {"to": "2101-01-01"}, {"from": " 2025-01-01"},
+    {"from": "2025-02-30"}, {"from": "01/02/2025"}, {"from": ["2025-01-01", "2025-02-01"]},
+    {"from": ["2025-01-01", "2025-01-01"]}, {"to": "2025-11-24T10:00"},
+    {"tickers": "RIOT", "actions": ["downgrade", "<script>alert(1)</script>"], "from": "javascript:alert(1)",
+     "to": "2025-12-31"},
 ]
 
 
@@ -135,7 +143,7 @@ def _generate() -> list[Case]:
     cases += [Case("ticker", "repeated-keys", p) for p in REPEATED]
     cases += [Case("ticker", "unknown-keys", p) for p in UNKNOWN_KEYS]
     cases += [Case("ticker", "combined", p) for p in COMBINED]
-    for key in ("tickers", "firms"):
+    for key in ("tickers", "firms", "actions", "from", "to"):
         for category, values in GENERIC.items():
             cases += [Case("analysts", f"{key}:{category}", {key: v}) for v in values]
     cases += [Case("analysts", "filters:specific", p) for p in ANALYSTS_SPECIFIC]
@@ -152,7 +160,7 @@ def _case_id(case: Case) -> str:
 def test_at_least_200_generated_cases_cover_every_parameter() -> None:
     assert len(CASES) >= 200, len(CASES)
     keys = {k for c in CASES for k in c.params}
-    assert {"symbol", "asof", "range", "scale", "show", "tickers", "firms"} <= keys
+    assert {"symbol", "asof", "range", "scale", "show", "tickers", "firms", "actions", "from", "to"} <= keys
     categories = {c.category.split(":")[-1] for c in CASES}
     assert {"markup", "traversal", "number", "unicode", "long", "repeated-keys", "unknown-keys",
             "out-of-range", "reversed", "malformed"} <= categories
@@ -220,6 +228,11 @@ def _allowed_roots() -> list[Path]:
 SYSTEM_FILES = re.compile(r"^(/etc/mime\.types|/etc/localtime|/sys/fs/cgroup/.*|/usr/share/zoneinfo/.*)$")
 
 
+# Streamlit's own secrets file, read by st.user to learn whether login is configured (analysts page: who owns an
+# entry); the project's .streamlit/secrets.toml is inside the project already.
+STREAMLIT_SECRETS = Path(os.path.realpath(Path.home() / ".streamlit" / "secrets.toml"))
+
+
 def _within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
@@ -231,7 +244,7 @@ def assert_no_outside_access(paths: list[tuple[str, str]], other: list[tuple[str
     bad = []
     for event, raw in paths:
         path = Path(os.path.realpath(raw))
-        if SYSTEM_FILES.match(str(path)):
+        if SYSTEM_FILES.match(str(path)) or path == STREAMLIT_SECRETS:
             continue
         if not any(_within(path, r) for r in roots):
             bad.append((event, raw))
@@ -249,6 +262,22 @@ FORBIDDEN_ELEMENTS = {"Html", "IFrame", "ComponentInstance", "BidiComponent", "E
 UNESCAPED_TAG = re.compile(r"(?<!\\)<\s*/?\s*[A-Za-z!?]")
 MARKDOWN_LINK = re.compile(r"(?<!\\)\]\(")
 URL_SCHEME = re.compile(r"\b(?:javascript|vbscript|file|https?):", re.IGNORECASE)
+LINK = re.compile(r"\[(?:[^\]\\]|\\.)*\]\(([^()\s]*)\)")
+
+
+@cache
+def data_links() -> frozenset[str]:
+    """The http(s) sources of the bundled analyst actions as the tables link them (the only links allowed)."""
+    from urllib.parse import quote
+
+    with (ROOT / "data" / "analyst_actions.csv").open(newline="") as fh:
+        sources = {r["source"] for r in csv.DictReader(fh)}
+    return frozenset(quote(s, safe=":/?#@!$&'*+,;=%~-._") for s in sources if s.startswith(("http://", "https://")))
+
+
+def without_data_links(text: str) -> str:
+    """``text`` without the Markdown links whose address is a bundled action's http(s) source."""
+    return LINK.sub(lambda m: "" if m.group(1) in data_links() else m.group(0), text)
 ACTIVE_CONTENT = re.compile(
     r"<\s*(?:script|img|svg|iframe|object|embed|style|details|math|link|meta|a\s)|\bon[a-z]+\s*=|javascript:",
     re.IGNORECASE,
@@ -317,8 +346,10 @@ def assert_no_injected_markup(at: AppTest, params: dict[str, str | list[str]]) -
             elif name == "Code" or isinstance(node, Block):
                 if ACTIVE_CONTENT.search(text):
                     problems.append(f"{name}.{fname}: {text[:80]!r}")
-            elif UNESCAPED_TAG.search(text) or MARKDOWN_LINK.search(text) or URL_SCHEME.search(text):
-                problems.append(f"{name}.{fname} renders markup: {text[:120]!r}")
+            else:
+                rest = without_data_links(text) if name == "Markdown" else text
+                if UNESCAPED_TAG.search(rest) or MARKDOWN_LINK.search(rest) or URL_SCHEME.search(rest):
+                    problems.append(f"{name}.{fname} renders markup: {text[:120]!r}")
     assert not problems, "\n".join(problems[:10])
 
 
@@ -464,27 +495,62 @@ def assert_sane_ticker_view(at: AppTest, exp: TickerExpectation) -> None:
     assert set(param(at, "show")) <= {*OVERLAYS, ""}
 
 
+ANALYST_ACTIONS = ("upgrade", "downgrade", "initiate", "raise_target", "lower_target", "maintain")  # README
+
+
+def _expected_day(params: dict[str, str | list[str]], key: str, label: str, expected: list[str]) -> date | None:
+    """The date the README's scheme accepts for ``from``/``to`` (None if absent or rejected, with the message)."""
+    values = [v for v in _values(params, key) or [] if v != ""]
+    if len(set(values)) > 1:
+        expected.append(rf"^{label} date given \d+ different times; ignored\.$")
+        return None
+    if not values:
+        return None
+    day = _iso_date(values[0]) if DATE_SPEC.fullmatch(values[0]) else None
+    if day is None:
+        expected.append(rf"^{label} date .* is not a date \(use YYYY-MM-DD\); ignored\.$")
+    elif not date(1900, 1, 1) <= day <= date(2100, 12, 31):
+        expected.append(rf"^{label} date .* is out of range .*; ignored\.$")
+        day = None
+    return day
+
+
 def assert_sane_analysts_view(at: AppTest, params: dict[str, str | list[str]]) -> None:
     expected: list[str] = []
     chosen: dict[str, set[str]] = {}
-    for key, label in (("tickers", "Ticker"), ("firms", "Firm")):
+    for key, label in (("tickers", "Ticker"), ("firms", "Firm"), ("actions", "Action")):
         widget = _widget(at, "multiselect", label)
         options = set(widget.options)
         assert options, f"no {label} options"
+        if key == "actions":
+            assert options == set(ANALYST_ACTIONS)
         requested = [v for v in _values(params, key) or [] if v != ""]
         if any(v not in options for v in requested):
-            expected.append(rf"^{label} filter .* ignored: not among the {label.lower()}s with analyst actions\.$")
+            where = "not one of .*" if key == "actions" else f"not among the {label.lower()}s with analyst actions"
+            expected.append(rf"^{label} filter .* ignored: {where}\.$")
         chosen[key] = {v for v in requested if v in options}
         assert set(widget.value) == chosen[key]
         assert set(param(at, key)) <= options | {""}
+    start = _expected_day(params, "from", "From", expected)
+    end = _expected_day(params, "to", "To", expected)
+    if start is not None and end is not None and start > end:
+        expected.append(r"^From date .* is after To date .*; both ignored\.$")
+        start = end = None
     assert_messages(at, expected)
     table = at.dataframe[0].value
-    assert {"Ticker", "Firm"} <= set(table.columns)
+    assert {"Ticker", "Firm", "Action", "Date", "Status", "Source"} <= set(table.columns)
     if chosen["tickers"]:
         assert set(table["Ticker"]) <= chosen["tickers"]
     if chosen["firms"]:
         assert set(table["Firm"]) <= chosen["firms"]
+    if chosen["actions"]:
+        assert set(table["Action"]) <= {a.replace("_", " ") for a in chosen["actions"]}
+    if start is not None:
+        assert (table["Date"] >= start.isoformat()).all()
+    if end is not None:
+        assert (table["Date"] <= end.isoformat()).all()
     assert any(t.startswith(f"{len(table)} action(s)") for t in texts(at.caption))
+    assert all(pd.isna(link) or link.startswith(("https://", "http://")) for link in table["Source"])
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
