@@ -140,7 +140,7 @@ def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd
         live = steps["target"].iloc[-1] if len(steps) else None
         rating = next((r for r in mine.loc[mine["firm"] == firm, "rating_to"] if r), "")
         name = plain(f"{firm} PT {money(live)}" + (f" · {rating}" if rating else ""))
-        traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": name, "legendgroup": firm,
+        traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": name, "legendgroup": plain(firm),
                        "line": {"color": color, "width": 1.6, "shape": "hv"}, "hoverinfo": "skip",
                        "opacity": 0.9})
         if acts.empty:
@@ -161,7 +161,7 @@ def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd
             texts.append(hover_text(r))
         traces.append({
             "type": "scatter", "x": [_day(d) for d in acts["date"]], "y": ys_marks, "mode": "markers",
-            "name": plain(f"{firm} actions"), "legendgroup": firm, "showlegend": False,
+            "name": plain(f"{firm} actions"), "legendgroup": plain(firm), "showlegend": False,
             "marker": {"symbol": symbols, "size": [11 if s != "circle" else 7 for s in symbols], "color": color,
                        "line": {"width": 1.5, "color": outline}},
             "hovertext": texts, "hovertemplate": "%{hovertext}<extra></extra>",
