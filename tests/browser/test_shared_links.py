@@ -37,6 +37,23 @@ def _target_names(names: list[str]) -> list[str]:
     return [n for n in names if n.startswith("JPMorgan PT")]
 
 
+def _expected_names(symbol: str, asof: str, range_: str, show: list[str]) -> list[str]:
+    """The trace names of the same view built in this process from the bundled data (the page's own figure)."""
+    from datetime import date
+
+    from analyst.picture import build_picture
+    from marketdata.config import BUNDLED_DIR
+    from marketdata.snapshot import Snapshot
+    from tests.conftest import read_bars
+    from ui.chart import build_figure
+    from ui.viewstate import ViewState
+
+    actions = Snapshot(BUNDLED_DIR).actions()
+    picture = build_picture(symbol, read_bars(symbol), actions, date.fromisoformat(asof))
+    view = ViewState(symbol=symbol, asof=picture.asof, range=range_, show=tuple(show))
+    return [t.name for t in build_figure(picture.frame, actions, view, picture=picture).data]
+
+
 def test_shared_link_reproduces_the_view(new_context, app_url):
     # Usually the session's first test, so this is also a direct link to a page on a fresh server.
     page = new_context().new_page()
@@ -55,9 +72,12 @@ def test_shared_link_reproduces_the_view(new_context, app_url):
     assert all(t.visible is True for t in chart.traces), [(t.name, t.visible) for t in chart.traces]
     targets = _target_names(chart.names)
     assert len(targets) == 1, chart.names
-    # "JPMorgan action" is the star marker of the Targets overlay (the action is dated on the as-of day).
-    expected = ["Price", *BANDS, "EMA 20", "EMA 200", targets[0], "JPMorgan action"]
+    # The Targets overlay: firm paths, their action markers ("JPMorgan actions", the upgrade of the as-of day)
+    # and the consensus.
+    assert "JPMorgan actions" in chart.names and any(n.startswith("Consensus median") for n in chart.names)
+    expected = _expected_names("CLSK", "2025-11-24", "6M", ["EMA20", "EMA200", "BB", "Targets"])
     assert sorted(chart.names) == sorted(expected)
+    assert {"Price", *BANDS, "EMA 20", "EMA 200"} <= set(chart.names)
     assert not {"EMA 50", "EMA 100", "Volume"} & set(chart.names)
 
     range_group = widget(page, "stButtonGroup", "Range")
@@ -189,8 +209,9 @@ def test_overview_and_every_ticker_page_render(new_context, app_url):
         assert candles.count() > 200, f"{symbol}: {candles.count()} candle paths drawn"
         assert set(EMAS) <= set(chart.names), chart.names
         assert {"BB upper", "BB lower"} <= set(chart.names), chart.names
-        # Default range is 1Y; the JPMorgan target (2025-11-24, 12-month horizon) must reach into it.
-        assert _target_names(chart.names), f"{symbol}: no JPMorgan PT trace in {chart.names}"
+        # Default range is 1Y (to 2026-09-15): the firms' targets of the last year and their consensus are drawn.
+        assert any(" PT $" in n for n in chart.names), f"{symbol}: no target path in {chart.names}"
+        assert any(n.startswith("Consensus median") for n in chart.names), chart.names
         ticker_page.close()
 
     print("\ntime to first chart (navigation start -> .js-plotly-plot .main-svg, ms):")
