@@ -11,7 +11,7 @@ from analyst.picture import TechnicalPicture
 from indicators.asof import INDICATOR_LABELS, LevelsSnapshot
 from indicators.key_levels import major_line
 from indicators.moving_averages import EMA_WINDOWS
-from ui.labels import md_escape, rating_change, target_change, up_down
+from ui.labels import md_escape, target_change
 
 
 def latest_action(actions: pd.DataFrame, symbol: str, asof: date | None = None) -> pd.Series | None:
@@ -58,33 +58,6 @@ def overview_row(symbol: str, snap: LevelsSnapshot, actions: pd.DataFrame) -> di
         row["Target"] = None if pd.isna(act["target_to"]) else float(act["target_to"])
         row["Upside (%)"] = upside_pct(snap.close, act["target_to"])
     return row
-
-
-def analyst_table(actions: pd.DataFrame, symbol: str | None = None, asof: date | None = None) -> pd.DataFrame:
-    """Return actions (for ``symbol`` if given, up to ``asof`` if given) as display rows, newest first.
-
-    Columns: Date, Ticker, Firm, Up/Down, Target (from → to), Rating change, Current rating, Action, Note.
-    """
-    rows = actions
-    if symbol is not None:
-        rows = rows[rows["ticker"] == symbol]
-    if asof is not None:
-        rows = rows[rows["date"] <= pd.Timestamp(asof)]
-    out = pd.DataFrame({
-        "Date": rows["date"].dt.strftime("%Y-%m-%d"),
-        "Ticker": rows["ticker"],
-        "Firm": rows["firm"],
-        "Up/Down": [up_down(a, f, t) for a, f, t in zip(rows["action"], rows["target_from"], rows["target_to"],
-                                                          strict=True)],
-        "Target (from → to)": [target_change(f, t) for f, t in zip(rows["target_from"], rows["target_to"],
-                                                                   strict=True)],
-        "Rating change": [rating_change(a, f, t) or "—" for a, f, t in zip(rows["action"], rows["rating_from"],
-                                                                          rows["rating_to"], strict=True)],
-        "Current rating": [t or "—" for t in rows["rating_to"]],
-        "Action": rows["action"].str.replace("_", " "),
-        "Note": rows["note"],
-    })
-    return out.reset_index(drop=True)
 
 
 def key_numbers(snap: LevelsSnapshot) -> pd.DataFrame:

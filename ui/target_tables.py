@@ -62,6 +62,19 @@ def _outcomes(actions: pd.DataFrame, track: pd.DataFrame) -> pd.DataFrame:
     return actions.merge(right, on=keys, how="left")
 
 
+def _described(rows: pd.DataFrame) -> dict[str, list[str]]:
+    """Return the columns that describe each action: Up/Down, Target (from → to), Rating change, Current rating."""
+    return {
+        "Up/Down": [up_down(a, f, t) for a, f, t in zip(rows["action"], rows["target_from"], rows["target_to"],
+                                                          strict=True)],
+        "Target (from → to)": [target_change(f, t) for f, t in zip(rows["target_from"], rows["target_to"],
+                                                                   strict=True)],
+        "Rating change": [rating_change(a, f, t) or "—" for a, f, t in zip(rows["action"], rows["rating_from"],
+                                                                          rows["rating_to"], strict=True)],
+        "Current rating": [t or "—" for t in rows["rating_to"]],
+    }
+
+
 def ticker_table(actions: pd.DataFrame, track: pd.DataFrame, symbol: str, asof: date) -> pd.DataFrame:
     """Return the ticker page's analyst rows up to ``asof``, newest first (``track``: the symbol's track record).
 
@@ -74,13 +87,7 @@ def ticker_table(actions: pd.DataFrame, track: pd.DataFrame, symbol: str, asof: 
         "Date": rows["date"].dt.strftime("%Y-%m-%d"),
         "Firm": [f + (" (user-entered)" if o == "user" else "") for f, o in zip(rows["firm"], rows["origin"],
                                                                               strict=True)],
-        "Up/Down": [up_down(a, f, t) for a, f, t in zip(rows["action"], rows["target_from"], rows["target_to"],
-                                                          strict=True)],
-        "Target (from → to)": [target_change(f, t) for f, t in zip(rows["target_from"], rows["target_to"],
-                                                                   strict=True)],
-        "Rating change": [rating_change(a, f, t) or "—" for a, f, t in zip(rows["action"], rows["rating_from"],
-                                                                          rows["rating_to"], strict=True)],
-        "Current rating": [t or "—" for t in rows["rating_to"]],
+        **_described(rows),
         "Status": [status_text(s, r, d) if isinstance(s, str) else "—"
                    for s, r, d in zip(rows["status"], rows["reached_on"], rows["days"], strict=True)],
         "Action": rows["action"].str.replace("_", " "),
@@ -103,13 +110,7 @@ def actions_table(actions: pd.DataFrame, track: pd.DataFrame) -> pd.DataFrame:
         "Date": rows["date"].dt.strftime("%Y-%m-%d"),
         "Ticker": rows["ticker"],
         "Firm": rows["firm"],
-        "Up/Down": [up_down(a, f, t) for a, f, t in zip(rows["action"], rows["target_from"], rows["target_to"],
-                                                          strict=True)],
-        "Target (from → to)": [target_change(f, t) for f, t in zip(rows["target_from"], rows["target_to"],
-                                                                   strict=True)],
-        "Rating change": [rating_change(a, f, t) or "—" for a, f, t in zip(rows["action"], rows["rating_from"],
-                                                                          rows["rating_to"], strict=True)],
-        "Current rating": [t or "—" for t in rows["rating_to"]],
+        **_described(rows),
         "Action": rows["action"].str.replace("_", " "),
         "Status": [s if isinstance(s, str) else "—" for s in rows["status"]],
         "Reached on": [None if pd.isna(r) else f"{pd.Timestamp(r):%Y-%m-%d}" for r in rows["reached_on"]],
