@@ -18,8 +18,8 @@ GOLDEN_REBOUND = (
     " resistance is the 52-week high at $39.99, then the ascending trendline at $42.77. Immediate support is the"
     " 50-day EMA at $35.78; below it, the 100-day EMA at $35.42. Price holds above the 20-, 50-, 100- and 200-day"
     " EMAs. The close is above the upper Bollinger band, an extended move. On February 24, 2021, Example"
-    " Securities initiated SYN at Buy and set a $40.00 target, 9.0% upside from the close. One firm has a live target on SYN,"
-    " $40.00, 9.0% upside from the close (1 Buy)."
+    " Securities initiated SYN at Buy and set a $40.00 target, 9.0% upside from the close. One firm has a live"
+    " target on SYN, $40.00, 9.0% upside from the close (1 Buy)."
 )
 GOLDEN_FALLING = (
     "DROP closed at $16.06 on February 23, 2021, down $0.08 (-0.5%) on the day. Immediate resistance is the"
