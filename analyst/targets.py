@@ -28,9 +28,10 @@ Rules (README, "Analyst targets"):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -43,18 +44,28 @@ Status = Literal["reached", "missed", "pending", "unknown"]
 
 
 def ticker_actions(actions: pd.DataFrame, symbol: str, asof: date) -> pd.DataFrame:
-    """Return the actions of ``symbol`` dated on or before ``asof``, in the frame's (newest-first) order."""
+    """Return the actions of ``symbol`` dated on or before ``asof``, newest first (same-day rows in frame order)."""
     mask = (actions["ticker"] == symbol) & (actions["date"] <= pd.Timestamp(asof))
-    return actions[mask]
+    return actions[mask].sort_values("date", ascending=False, kind="stable")
 
 
-def _target_rows(actions: pd.DataFrame, symbol: str, asof: date) -> pd.DataFrame:
-    """The symbol's actions with a target up to ``asof``, oldest first; of two same-day rows of one firm, the one
-    that counts (first in the frame) comes last."""
-    rows = ticker_actions(actions, symbol, asof)
-    rows = rows[rows["target_to"].notna()]
-    order = np.arange(len(rows))[::-1]
-    return rows.assign(_order=order).sort_values(["date", "_order"], kind="stable").drop(columns="_order")
+def ticker_records(actions: pd.DataFrame, symbol: str, asof: date) -> list[dict[str, Any]]:
+    """Return :func:`ticker_actions` as plain dicts (newest first): what the functions below work on, fast."""
+    return ticker_actions(actions, symbol, asof).to_dict("records")
+
+
+def _day(ts: Any) -> int:
+    return int(np.datetime64(ts, "D").astype("int64"))
+
+
+def firm_targets(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Return each firm's actions that state a target, oldest first; of two same-day rows of one firm, the one
+    that counts (the first in the newest-first records) comes last. Firms in name order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in reversed(records):
+        if not math.isnan(r["target_to"]):
+            out.setdefault(r["firm"], []).append(r)
+    return dict(sorted(out.items()))
 
 
 @dataclass(frozen=True)
@@ -71,35 +82,37 @@ class ConsensusSeries:
     firms: tuple[str, ...]
 
 
-def consensus_series(actions: pd.DataFrame, symbol: str, dates: pd.DatetimeIndex) -> ConsensusSeries:
-    """Return the consensus of ``symbol`` on each of ``dates`` (ascending), from actions up to the last date."""
-    dates = pd.DatetimeIndex(dates)
-    asof = dates[-1].date() if len(dates) else date.min
-    rows = _target_rows(actions, symbol, asof)
-    firms = tuple(sorted(rows["firm"].unique()))
-    days = dates.to_numpy(dtype="datetime64[D]").astype("int64")
-    live = np.full((len(firms), len(dates)), np.nan)
-    for i, firm in enumerate(firms):
-        mine = rows[rows["firm"] == firm]
-        action_days = mine["date"].to_numpy(dtype="datetime64[D]").astype("int64")
-        targets = mine["target_to"].to_numpy(dtype="float64")
+def series_from(by_firm: dict[str, list[dict[str, Any]]], dates: pd.DatetimeIndex) -> ConsensusSeries:
+    """Return the consensus on each of ``dates`` from :func:`firm_targets` (of actions up to the last date)."""
+    days = pd.DatetimeIndex(dates).to_numpy(dtype="datetime64[D]").astype("int64")
+    firms = tuple(by_firm)
+    live = np.full((len(firms), len(days)), np.nan)
+    for i, rows in enumerate(by_firm.values()):
+        action_days = np.array([_day(r["date"]) for r in rows], dtype="int64")
+        targets = np.array([r["target_to"] for r in rows], dtype="float64")
         idx = np.searchsorted(action_days, days, side="right") - 1
         ok = idx >= 0
         age = np.where(ok, days - action_days[np.clip(idx, 0, None)], TARGET_LIFE_DAYS + 1)
         alive = ok & (age <= TARGET_LIFE_DAYS)
         live[i, alive] = targets[idx[alive]]
     n = np.sum(~np.isnan(live), axis=0)
-    with np.errstate(all="ignore"):
-        any_live = n > 0
-        median = np.full(len(dates), np.nan)
-        mean, high, low = median.copy(), median.copy(), median.copy()
-        if any_live.any():
-            cols = live[:, any_live]
-            median[any_live] = np.nanmedian(cols, axis=0)
-            mean[any_live] = np.nanmean(cols, axis=0)
-            high[any_live] = np.nanmax(cols, axis=0)
-            low[any_live] = np.nanmin(cols, axis=0)
-    return ConsensusSeries(dates, n, median, mean, high, low, live, firms)
+    median = np.full(len(days), np.nan)
+    mean, high, low = median.copy(), median.copy(), median.copy()
+    any_live = n > 0
+    if any_live.any():
+        cols = live[:, any_live]
+        median[any_live] = np.nanmedian(cols, axis=0)
+        mean[any_live] = np.nanmean(cols, axis=0)
+        high[any_live] = np.nanmax(cols, axis=0)
+        low[any_live] = np.nanmin(cols, axis=0)
+    return ConsensusSeries(pd.DatetimeIndex(dates), n, median, mean, high, low, live, firms)
+
+
+def consensus_series(actions: pd.DataFrame, symbol: str, dates: pd.DatetimeIndex) -> ConsensusSeries:
+    """Return the consensus of ``symbol`` on each of ``dates`` (ascending), from actions up to the last date."""
+    dates = pd.DatetimeIndex(dates)
+    asof = dates[-1].date() if len(dates) else date.min
+    return series_from(firm_targets(ticker_records(actions, symbol, asof)), dates)
 
 
 @dataclass(frozen=True)
@@ -137,10 +150,11 @@ class Consensus:
 
 def latest_ratings(actions: pd.DataFrame, symbol: str, asof: date) -> dict[str, str]:
     """Return each firm's latest stated rating (``rating_to``) for ``symbol`` on or before ``asof``."""
-    rows = ticker_actions(actions, symbol, asof)
-    rows = rows[rows["rating_to"] != ""]
-    firsts = rows.drop_duplicates("firm", keep="first")  # newest first: the first row of a firm is its latest
-    return dict(zip(firsts["firm"], firsts["rating_to"], strict=True))
+    out: dict[str, str] = {}
+    for r in ticker_records(actions, symbol, asof):  # newest first: a firm's first stated rating is its latest
+        if r["rating_to"] and r["firm"] not in out:
+            out[r["firm"]] = r["rating_to"]
+    return out
 
 
 def consensus(actions: pd.DataFrame, symbol: str, asof: date) -> Consensus:
@@ -159,6 +173,34 @@ def consensus(actions: pd.DataFrame, symbol: str, asof: date) -> Consensus:
                      counts[Stance.UNKNOWN], targets, stances)
 
 
+@dataclass(frozen=True)
+class Step:
+    """One step of a firm's target path: ``target`` from ``start`` to ``end``; ``target_from`` the prior target the
+    action stated (NaN if none); ``row`` the action."""
+
+    firm: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    target: float
+    target_from: float
+    row: dict[str, Any]
+
+
+def steps_from(by_firm: dict[str, list[dict[str, Any]]], asof: date) -> list[Step]:
+    """Return the target steps of :func:`firm_targets`, per firm oldest first, cut at ``asof`` (see
+    :func:`target_paths`)."""
+    stop = pd.Timestamp(asof)
+    life = pd.Timedelta(days=TARGET_LIFE_DAYS)
+    out: list[Step] = []
+    for firm, rows in by_firm.items():
+        for k, r in enumerate(rows):
+            end = r["date"] + life
+            if k + 1 < len(rows):
+                end = min(end, rows[k + 1]["date"])
+            out.append(Step(firm, r["date"], min(end, stop), float(r["target_to"]), float(r["target_from"]), r))
+    return out
+
+
 def target_paths(actions: pd.DataFrame, symbol: str, asof: date) -> pd.DataFrame:
     """Return each firm's target steps up to ``asof``: columns firm, start, end, target, target_from (the prior
     target the action stated, NaN if none), oldest first.
@@ -166,22 +208,15 @@ def target_paths(actions: pd.DataFrame, symbol: str, asof: date) -> pd.DataFrame
     A step runs from an action's date to the firm's next target action or 365 days later, whichever is first,
     and is cut at ``asof``.
     """
-    rows = _target_rows(actions, symbol, asof)
-    stop = pd.Timestamp(asof)
-    parts = []
-    for firm, mine in rows.groupby("firm", sort=True):
-        starts = mine["date"].to_numpy()
-        nexts = np.append(starts[1:], np.datetime64("NaT"))
-        life = starts + np.timedelta64(TARGET_LIFE_DAYS, "D")
-        ends = np.where(pd.isna(nexts), life, np.minimum(nexts, life))
-        parts.append(pd.DataFrame({"firm": firm, "start": starts, "end": np.minimum(ends, stop.to_datetime64()),
-                                   "target": mine["target_to"].to_numpy(dtype="float64"),
-                                   "target_from": mine["target_from"].to_numpy(dtype="float64")}))
-    if not parts:
-        return pd.DataFrame({"firm": pd.Series(dtype=str), "start": pd.Series(dtype="datetime64[ns]"),
-                             "end": pd.Series(dtype="datetime64[ns]"), "target": pd.Series(dtype="float64"),
-                             "target_from": pd.Series(dtype="float64")})
-    return pd.concat(parts, ignore_index=True).sort_values(["start", "firm"], kind="stable").reset_index(drop=True)
+    steps = steps_from(firm_targets(ticker_records(actions, symbol, asof)), asof)
+    frame = pd.DataFrame({
+        "firm": pd.Series([s.firm for s in steps], dtype=str),
+        "start": pd.Series([s.start for s in steps], dtype="datetime64[ns]"),
+        "end": pd.Series([s.end for s in steps], dtype="datetime64[ns]"),
+        "target": pd.Series([s.target for s in steps], dtype="float64"),
+        "target_from": pd.Series([s.target_from for s in steps], dtype="float64"),
+    })
+    return frame.sort_values(["start", "firm"], kind="stable").reset_index(drop=True)
 
 
 TRACK_COLUMNS: tuple[str, ...] = (

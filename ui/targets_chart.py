@@ -21,6 +21,7 @@ it holds on the as-of day. Each drawn firm has its own colour.
 from __future__ import annotations
 
 import html
+import math
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,7 +29,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 
-from analyst.targets import consensus_series, target_paths, ticker_actions
+from analyst.targets import Step, firm_targets, series_from, steps_from, ticker_records
 from ui.labels import money, rating_change, target_change
 
 MAX_FIRMS = 12
@@ -58,26 +59,75 @@ def _day(ts: pd.Timestamp) -> str:
     return ts.strftime("%Y-%m-%d")
 
 
-def drawn_firms(paths: pd.DataFrame, actions: pd.DataFrame, first_day: pd.Timestamp) -> list[str]:
-    """Return the firms to draw: those with a path in the window, the most recently active first, at most
-    :data:`MAX_FIRMS`."""
-    visible = paths[paths["end"] >= first_day]
-    if visible.empty:
-        return []
-    latest = actions[actions["firm"].isin(set(visible["firm"]))].groupby("firm")["date"].max()
-    return list(latest.sort_values(ascending=False, kind="stable").index[:MAX_FIRMS])
+def drawn_firms(steps: list[Step], records: list[dict[str, Any]], first_day: pd.Timestamp) -> list[str]:
+    """Return the firms to draw: those with a path in the window, the most recently active first (then by name),
+    at most :data:`MAX_FIRMS`. ``records``: the ticker's actions up to the as-of day, newest first."""
+    visible = {s.firm for s in steps if s.end >= first_day}
+    latest: dict[str, pd.Timestamp] = {}
+    for r in records:
+        if r["firm"] in visible and r["firm"] not in latest:
+            latest[r["firm"]] = r["date"]
+    return sorted(latest, key=lambda f: (-latest[f].value, f))[:MAX_FIRMS]
 
 
-def hover_text(r: Any) -> str:
-    """Return the hover text of one action row (escaped)."""
-    who = plain(r.firm) + (f" ({plain(r.analysts)})" if r.analysts else "")
-    tag = " · user-entered" if r.origin == "user" else ""
-    lines = [f"{_day(r.date)} · {who}{tag}", f"PT {plain(target_change(r.target_from, r.target_to))}"]
-    change = rating_change(r.action, r.rating_from, r.rating_to)
-    lines.append(plain(f"{r.action.replace('_', ' ')}{': ' + change if change else ''}"))
-    if r.source:
-        lines.append(f"source: {plain(source_text(r.source))}")
+def hover_text(r: dict[str, Any]) -> str:
+    """Return the hover text of one action (a record of the actions frame), escaped."""
+    who = plain(r["firm"]) + (f" ({plain(r['analysts'])})" if r["analysts"] else "")
+    tag = " · user-entered" if r["origin"] == "user" else ""
+    lines = [f"{_day(r['date'])} · {who}{tag}", f"PT {plain(target_change(r['target_from'], r['target_to']))}"]
+    change = rating_change(r["action"], r["rating_from"], r["rating_to"])
+    lines.append(plain(f"{r['action'].replace('_', ' ')}{': ' + change if change else ''}"))
+    if r["source"]:
+        lines.append(f"source: {plain(source_text(r['source']))}")
     return "<br>".join(lines)
+
+
+def _path(steps: list[Step], first_day: pd.Timestamp,
+          drawn: list[float]) -> tuple[list[str | None], list[float | None]]:
+    """Return the x/y points of one firm's step line (``hv`` shape) in the window, ``None`` between gaps."""
+    xs: list[str | None] = []
+    ys: list[float | None] = []
+    for s in steps:
+        if s.end < first_day:
+            continue
+        start = max(s.start, first_day)
+        if xs and xs[-1] == _day(start):  # continues the previous step: a vertical jump
+            xs.pop()
+            ys.pop()
+        elif xs:
+            xs.append(None)
+            ys.append(None)
+        if start == s.start and not math.isnan(s.target_from) and s.target_from != s.target:
+            xs.append(_day(start))  # the stated prior target: a vertical stub to the new one
+            ys.append(round(s.target_from, 4))
+            drawn.append(s.target_from)
+        xs += [_day(start), _day(s.end)]
+        ys += [round(s.target, 4), round(s.target, 4)]
+        drawn.append(s.target)
+    return xs, ys
+
+
+def _markers(firm_rows: list[dict[str, Any]], steps: list[Step], closes: pd.Series, first_day: pd.Timestamp,
+             drawn: list[float]) -> tuple[list[str], list[float], list[str], list[str], list[str]]:
+    """Return x, y, symbols, outline colours and hover texts of one firm's actions in the window (oldest first)."""
+    xs, ys, symbols, outline, texts = [], [], [], [], []
+    for r in reversed(firm_rows):
+        if r["date"] < first_day:
+            continue
+        if not math.isnan(r["target_to"]):
+            y = float(r["target_to"])
+        else:
+            held = [s.target for s in steps if s.start <= r["date"] <= s.end]
+            y = held[-1] if held else float(closes.iloc[closes.index.searchsorted(r["date"], side="right") - 1])
+        xs.append(_day(r["date"]))
+        ys.append(round(y, 4))
+        drawn.append(y)
+        symbol = MARKERS.get(r["action"], "circle")
+        symbols.append("diamond" if r["origin"] == "user" and symbol == "circle" else symbol)
+        outline.append(UPGRADE_COLOR if r["action"] == "upgrade" else DOWNGRADE_COLOR if r["action"] == "downgrade"
+                       else "white")
+        texts.append(hover_text(r))
+    return xs, ys, symbols, outline, texts
 
 
 def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd.DataFrame,
@@ -90,23 +140,24 @@ def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd
         return None
     asof: date = frame.index[-1].date()
     first_day = visible.index[0]
-    mine = ticker_actions(actions, symbol, asof)
-    if mine.empty:
+    records = ticker_records(actions, symbol, asof)
+    if not records:
         return None
+    by_firm = firm_targets(records)
+    series = series_from(by_firm, visible.index)
+    steps = steps_from(by_firm, asof)
+    firms = drawn_firms(steps, records, first_day)
     drawn: list[float] = []
-    series = consensus_series(actions, symbol, visible.index)
-    paths = target_paths(actions, symbol, asof)
-    firms = drawn_firms(paths, mine, first_day)
     if (series.n > 0).any():
-        x = [_day(d) for d in visible.index]
+        x = list(visible.index.strftime("%Y-%m-%d"))
         band = {"color": "rgba(0,0,0,0)", "width": 0}
+        drawn += [float(np.nanmin(series.low)), float(np.nanmax(series.high))]
         traces.append({"type": "scatter", "x": x, "y": np.round(series.high, 4), "mode": "lines", "line": band,
                        "name": "Consensus high", "legendgroup": "consensus", "showlegend": False,
                        "hoverinfo": "skip"})
         traces.append({"type": "scatter", "x": x, "y": np.round(series.low, 4), "mode": "lines", "line": band,
                        "name": "Consensus low", "legendgroup": "consensus", "showlegend": False,
                        "fill": "tonexty", "fillcolor": CONSENSUS_FILL, "hoverinfo": "skip"})
-        drawn += [float(np.nanmin(series.low)), float(np.nanmax(series.high))]
         custom = np.column_stack([series.n, np.round(series.low, 2), np.round(series.high, 2)])
         traces.append({
             "type": "scatter", "x": x, "y": np.round(series.median, 4), "mode": "lines",
@@ -115,55 +166,26 @@ def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd
             "hovertemplate": "consensus $%{y:.2f} (%{customdata[0]} firms, $%{customdata[1]:.2f}"
                              "–$%{customdata[2]:.2f})<extra></extra>",
         })
-    closes = frame["close"]
+    rows_of: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        rows_of.setdefault(r["firm"], []).append(r)
     for k, firm in enumerate(sorted(firms)):
         color = FIRM_COLORS[k % len(FIRM_COLORS)]
-        steps = paths[(paths["firm"] == firm) & (paths["end"] >= first_day)]
-        xs: list[str | None] = []
-        ys: list[float | None] = []
-        for s in steps.itertuples(index=False):
-            start = max(s.start, first_day)
-            if xs and xs[-1] != _day(start):
-                xs.append(None)
-                ys.append(None)
-            if xs and xs[-1] == _day(start):  # continues the previous step: a vertical jump
-                xs.pop()
-                ys.pop()
-            if start == s.start and not pd.isna(s.target_from) and s.target_from != s.target:
-                xs.append(_day(start))  # the stated prior target: a vertical stub to the new one
-                ys.append(round(float(s.target_from), 4))
-                drawn.append(float(s.target_from))
-            xs += [_day(start), _day(s.end)]
-            ys += [round(float(s.target), 4), round(float(s.target), 4)]
-            drawn.append(float(s.target))
-        acts = mine[(mine["firm"] == firm) & (mine["date"] >= first_day)]
-        live = steps["target"].iloc[-1] if len(steps) else None
-        rating = next((r for r in mine.loc[mine["firm"] == firm, "rating_to"] if r), "")
-        name = plain(f"{firm} PT {money(live)}" + (f" · {rating}" if rating else ""))
-        traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": name, "legendgroup": plain(firm),
-                       "line": {"color": color, "width": 1.6, "shape": "hv"}, "hoverinfo": "skip",
-                       "opacity": 0.9})
-        if acts.empty:
-            continue
-        ys_marks, symbols, outline, texts = [], [], [], []
-        for r in acts.itertuples(index=False):
-            if not pd.isna(r.target_to):
-                y = float(r.target_to)
-            else:
-                held = steps[(steps["start"] <= r.date) & (steps["end"] >= r.date)]["target"]
-                y = float(held.iloc[-1]) if len(held) else float(closes.loc[:r.date].iloc[-1])
-            ys_marks.append(round(y, 4))
-            drawn.append(y)
-            symbol_name = MARKERS.get(r.action, "circle")
-            symbols.append("diamond" if r.origin == "user" and symbol_name == "circle" else symbol_name)
-            outline.append(UPGRADE_COLOR if r.action == "upgrade" else DOWNGRADE_COLOR if r.action == "downgrade"
-                           else "white")
-            texts.append(hover_text(r))
-        traces.append({
-            "type": "scatter", "x": [_day(d) for d in acts["date"]], "y": ys_marks, "mode": "markers",
-            "name": plain(f"{firm} actions"), "legendgroup": plain(firm), "showlegend": False,
-            "marker": {"symbol": symbols, "size": [11 if s != "circle" else 7 for s in symbols], "color": color,
-                       "line": {"width": 1.5, "color": outline}},
-            "hovertext": texts, "hovertemplate": "%{hovertext}<extra></extra>",
-        })
+        mine = [s for s in steps if s.firm == firm]
+        xs, ys = _path(mine, first_day, drawn)
+        live = mine[-1].target if mine else None
+        rating = next((r["rating_to"] for r in rows_of[firm] if r["rating_to"]), "")
+        group = plain(firm)
+        traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "legendgroup": group,
+                       "name": plain(f"{firm} PT {money(live)}" + (f" · {rating}" if rating else "")),
+                       "line": {"color": color, "width": 1.6, "shape": "hv"}, "hoverinfo": "skip", "opacity": 0.9})
+        mx, my, symbols, outline, texts = _markers(rows_of[firm], mine, frame["close"], first_day, drawn)
+        if mx:
+            traces.append({
+                "type": "scatter", "x": mx, "y": my, "mode": "markers", "name": plain(f"{firm} actions"),
+                "legendgroup": group, "showlegend": False, "hovertext": texts,
+                "hovertemplate": "%{hovertext}<extra></extra>",
+                "marker": {"symbol": symbols, "size": [7 if s == "circle" else 11 for s in symbols], "color": color,
+                           "line": {"width": 1.5, "color": outline}},
+            })
     return (min(drawn), max(drawn)) if drawn else None
