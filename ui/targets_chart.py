@@ -9,9 +9,9 @@ as-of bar:
   target action to the next one or 365 days later (analyst.targets.target_paths); an action that states a prior
   target different from the step before it starts with a vertical stub from that prior target;
 * one marker per action of a drawn firm: triangle up for an upgrade, down for a downgrade, a circle otherwise (a
-  diamond for a user-entered row), at its target (an action without one sits on the firm's live target, else on
-  the close). The hover text names the day, firm, analysts, target from → to, rating change and the source
-  (escaped text, never a link).
+  diamond for a user-entered row that is not an up/downgrade), at its target (an action without one sits on the
+  firm's live target, else on the close). The hover text names the day, firm, analysts, target from → to, rating
+  change, the source (escaped text, never a link) and, for a hand-entered row, "user-entered".
 
 Legibility: at most :data:`MAX_FIRMS` firms are drawn, those with the most recent actions among the firms whose
 path reaches into the window; every firm counts in the consensus, whose legend name says how many live targets
