@@ -1,42 +1,63 @@
-"""Overview page (default): the universe at a glance; a row opens the ticker page."""
+"""Overview page (default): the universe as a screener, with signals, positions and filters kept in the URL."""
 
 import streamlit as st
 
 from ui import data
 from ui.labels import md_escape
 from ui.navigation import require_navigation
-from ui.overview import overview_table
+from ui.overview import COLUMNS, build_overview
+from ui.overview_page import column_config, export_csv, filter_messages, read_filters
+from ui.overview_view import AVERAGES, CROSSES, ORDERS, SLUG_STATES
 
 require_navigation()
 
 st.title("Technical levels · overview")
 universe = data.universe()
-table, notices = overview_table(
-    universe, data.load, lambda s: data.indicators(s, data.version(s), None), data.actions()
-)
-for notice in notices:
-    (st.info if "Offline mode" in notice else st.warning)(md_escape(notice), icon=":material/cloud_off:")
+bounds = data.bar_bounds(tuple(universe))
+messages = filter_messages({k: st.query_params.get_all(k) for k in st.query_params}, universe, COLUMNS, bounds)
 
-pct = st.column_config.NumberColumn(format="%+.2f%%")
-usd = st.column_config.NumberColumn(format="$%.2f")
-st.caption("Latest bar per ticker. Select a row (or use the link) to open its chart.")
-event = st.dataframe(
-    table,
-    hide_index=True,
-    on_select="rerun",
-    selection_mode="single-row",
-    key="overview_table",
-    column_config={
-        "Open page": st.column_config.LinkColumn("Open page", display_text="Chart ↗"),
-        "Price": usd, "Change ($)": st.column_config.NumberColumn(format="%+.2f"), "Change (%)": pct,
-        "Volume": st.column_config.NumberColumn(format="localized"), "Prev Close": usd, "Open": usd,
-        "vs EMA 20 (%)": pct, "vs EMA 50 (%)": pct, "vs EMA 100 (%)": pct, "vs EMA 200 (%)": pct,
-        "Target": usd, "Upside (%)": pct,
-    },
-)
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    st.date_input("As of (close)", key="asof", value=None, min_value=bounds[0], max_value=bounds[1],
+                  format="YYYY-MM-DD", bind="query-params", width=170,
+                  help="Empty = each ticker's latest bar. Nothing after this day is used.")
+    st.multiselect("Ticker", universe, key="ticker", bind="query-params", placeholder="all", width=260)
+    st.multiselect("Trendline", list(SLUG_STATES), key="state", bind="query-params", placeholder="any", width=260,
+                   help="The state of the support trendline near the price (the URL holds these words).")
+    st.multiselect("Above", AVERAGES, key="above", bind="query-params", placeholder="—", width=220)
+    st.multiselect("Below", AVERAGES, key="below", bind="query-params", placeholder="—", width=220)
+    st.segmented_control("Cross (20 bars)", CROSSES, key="cross", bind="query-params")
+    st.selectbox("Sort by", COLUMNS, key="sort", index=None, bind="query-params", placeholder="—", width=170)
+    st.segmented_control("Order", ORDERS, key="order", default="asc", required=True, bind="query-params")
+view = read_filters(st.session_state)
+
+for message in messages:
+    st.warning(md_escape(message), icon=":material/warning:")
+
+overview = build_overview(universe, view, data.load, data.picture_as_of, data.positions())
+notice = overview.notice
+if notice is not None:
+    (st.info if notice.level == "info" else st.warning)(md_escape(notice.text), icon=":material/cloud_off:")
+    if notice.details:
+        with st.expander("Details"):
+            for line in notice.details:
+                st.caption(md_escape(line))
+for message in overview.messages:
+    st.warning(md_escape(message), icon=":material/warning:")
+
+table = overview.table
+st.caption(f"{len(table) - int(table['Ticker'].eq('Total').any())} of {overview.symbols} tickers"
+           + (f" as of {view.asof.isoformat()}" if view.asof else ", latest bar each")
+           + ". Select a row (or use the link) to open its chart.")
+event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="overview_table",
+                     column_config=column_config())
 selected = event.selection.rows if event is not None else []
-if selected:
-    st.switch_page("pages/ticker.py", query_params={"symbol": table.iloc[selected[0]]["Ticker"]})
+if selected and table.iloc[selected[0]]["Ticker"] != "Total":
+    params = {"symbol": str(table.iloc[selected[0]]["Ticker"])}
+    if view.asof is not None:
+        params["asof"] = view.asof.isoformat()
+    st.switch_page("pages/ticker.py", query_params=params)
+st.download_button("Table (CSV)", export_csv(table), file_name="overview.csv", mime="text/csv",
+                   icon=":material/download:", on_click="ignore")
 
 with st.form("add_symbol", clear_on_submit=True, border=False):
     cols = st.columns([3, 1])

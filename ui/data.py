@@ -14,6 +14,7 @@ from analyst.brief import write_brief
 from analyst.picture import TechnicalPicture, build_picture
 from analyst.targets import track_record
 from indicators.asof import indicator_frame
+from marketdata.positions import Position
 from marketdata.repository import LoadResult, Repository, default_repository
 from ui.chart import build_figure
 from ui.tables import key_numbers, lines_and_levels, markdown_table
@@ -85,6 +86,24 @@ def picture(symbol: str, version: str, asof: date | None, actions_version: str) 
     Cached per data version of the bars and of the analyst actions (the picture holds the latest action).
     """
     return build_picture(symbol, _load(symbol, version).bars, actions(), asof)
+
+
+def picture_as_of(symbol: str, asof: date | None) -> TechnicalPicture:
+    """Return the picture of ``symbol`` as of ``asof`` (None = latest), cached per data and actions version."""
+    return picture(symbol, version(symbol), asof, actions_version())
+
+
+def bar_bounds(symbols: tuple[str, ...]) -> tuple[date | None, date | None]:
+    """Return the first bar of any of ``symbols`` and the last bar of any (stored data, no refresh)."""
+    results = [load(s, refresh=False) for s in symbols]
+    firsts = [r.first_bar for r in results if r.first_bar is not None]
+    lasts = [r.last_bar for r in results if r.last_bar is not None]
+    return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+
+
+def positions() -> dict[str, Position]:
+    """Return the current user's positions by symbol."""
+    return {}
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)

@@ -28,7 +28,7 @@ def test_overview_lists_the_universe() -> None:
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table["Ticker"]) == list(SYMBOLS)
-    for col in ("Price", "Change ($)", "Change (%)", "Volume", "Prev Close", "Open", "vs EMA 200 (%)",
+    for col in ("Price", "Change ($)", "Change (%)", "Volume", "Prev Close", "Open", "EMA stack",
                 "Latest analyst action", "Upside (%)"):
         assert col in table.columns
     cifr = table[table["Ticker"] == "CIFR"].iloc[0]
