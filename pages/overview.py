@@ -5,7 +5,7 @@ import streamlit as st
 from ui import data
 from ui.labels import md_escape
 from ui.navigation import require_navigation
-from ui.overview import COLUMNS, build_overview
+from ui.overview import COLUMNS, build_overview, visible_columns
 from ui.overview_page import column_config, export_csv, filter_messages, read_filters
 from ui.overview_view import AVERAGES, CROSSES, ORDERS, SLUG_STATES
 
@@ -49,7 +49,7 @@ st.caption(f"{len(table) - int(table['Ticker'].eq('Total').any())} of {overview.
            + (f" as of {view.asof.isoformat()}" if view.asof else ", latest bar each")
            + ". Select a row (or use the link) to open its chart.")
 event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="overview_table",
-                     column_config=column_config())
+                     column_config=column_config(), column_order=visible_columns(overview.holdings > 0))
 selected = event.selection.rows if event is not None else []
 if selected and table.iloc[selected[0]]["Ticker"] != "Total":
     params = {"symbol": str(table.iloc[selected[0]]["Ticker"])}

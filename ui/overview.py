@@ -31,11 +31,19 @@ TOTAL = "Total"
 
 #: The table's columns, in display order (the sort may name any of them).
 COLUMNS: tuple[str, ...] = (
-    "Ticker", "Chart", "Last bar", "Price", "Change ($)", "Change (%)",
+    "Ticker", "Chart", "Price", "Change ($)", "Change (%)",
     "Shares", "Avg cost", "Market value", "Gain ($)", "Gain (%)", "Day change ($)",
     "Support", "Support (%)", "Resistance", "Resistance (%)", "Trendline", "EMA stack", "Cross", "%B",
-    "Target", "Upside (%)", "6M", "Volume", "Prev Close", "Open", "Latest analyst action",
+    "Target", "Upside (%)", "6M", "Last bar", "Volume", "Prev Close", "Open", "Latest analyst action",
 )
+POSITION_COLUMNS: tuple[str, ...] = ("Shares", "Avg cost", "Market value", "Gain ($)", "Gain (%)", "Day change ($)")
+TEXT_COLUMNS = frozenset({"Ticker", "Chart", "Support", "Resistance", "Trendline", "EMA stack", "Cross", "6M",
+                          "Last bar", "Latest analyst action"})
+
+
+def visible_columns(with_positions: bool) -> list[str]:
+    """Return the columns shown: every one, without the position columns when the user holds none."""
+    return [c for c in COLUMNS if with_positions or c not in POSITION_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class Overview:
     notice: DataNotice | None
     messages: tuple[str, ...]
     symbols: int  # symbols with data (before filtering)
+    holdings: int  # positions among them
 
 
 def cross_text(sig: Signals) -> str | None:
@@ -146,6 +155,8 @@ def table(rows: list[Row], view: OverviewView) -> pd.DataFrame:
     """Return the filtered and sorted table of ``rows`` with the positions' total row last (when any)."""
     kept = [r for r in rows if keep(r.signals, view)]
     frame = pd.DataFrame([r.cells for r in kept], columns=list(COLUMNS))
+    numeric = [c for c in COLUMNS if c not in TEXT_COLUMNS]
+    frame[numeric] = frame[numeric].astype("float64")  # missing values are NaN (blank), not None
     if view.sort:
         frame = frame.sort_values(view.sort, ascending=view.order == "asc", na_position="last", kind="stable",
                                   key=lambda s: s.map(_sort_key) if s.dtype == object else s)
@@ -157,7 +168,8 @@ def table(rows: list[Row], view: OverviewView) -> pd.DataFrame:
             "Ticker": TOTAL, "Market value": t.market_value, "Gain ($)": t.gain, "Gain (%)": t.gain_pct,
             "Day change ($)": t.day_change,
         }
-        frame = pd.concat([frame, pd.DataFrame([total], columns=list(COLUMNS))], ignore_index=True)
+        frame = pd.concat([frame, pd.DataFrame([total], columns=list(COLUMNS)).astype({c: "float64" for c in numeric})],
+                          ignore_index=True)
     return frame
 
 
@@ -225,4 +237,5 @@ def build_overview(universe: list[str], view: OverviewView, load: Callable[[str]
             continue
         rows.append(row(picture_for(result.symbol, asof), positions.get(result.symbol), asof))
     shown = replace(view, asof=asof)
-    return Overview(table(rows, shown), data_notice(results), tuple(messages), len(rows))
+    return Overview(table(rows, shown), data_notice(results), tuple(messages), len(rows),
+                    sum(r.holding is not None for r in rows))
