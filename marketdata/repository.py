@@ -1,16 +1,27 @@
-"""The one interface pages and the CLI use for data: snapshot + local store + live source.
+"""The one interface pages and the CLI use for data: snapshot + store + live source.
 
-Policy: data is served at once from the bundled snapshot and the local store; a live refresh is tried
+Policy: data is served at once from the bundled snapshot and the store; a live refresh is tried
 first when one is due (at most once per ``refresh_interval`` per symbol, never while the source is in
 its failure cool-down, never in offline mode) with a short timeout. A refresh asks only for bars after
 the last known one, and only appends. Any failure leaves stored data as it was and becomes a notice.
+
+Team mode (``LEVELS_REFRESH=worker``): web processes never call the live source; :meth:`Repository.refresh`
+leaves known symbols to the refresh worker (:mod:`marketdata.worker`, which calls :meth:`Repository.fetch`) and
+queues a request for a symbol that has no data yet.
+
+Abuse limits, in both modes: a symbol with no data at all (a *new* symbol) is fetched or queued only while the
+store follows fewer than ``max_symbols`` symbols, and at most ``new_symbols_per_minute`` times a minute per process.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -20,22 +31,72 @@ from marketdata.bars import clean_bars, empty_bars
 from marketdata.config import Settings, load_settings
 from marketdata.snapshot import Snapshot
 from marketdata.sources import LiveSource, SourceError
-from marketdata.store import FetchRecord, Store, StoreError, utcnow
+from marketdata.store import (
+    FetchRecord,
+    RequestPurpose,
+    SqlStore,
+    StoreError,
+    StoreUnavailable,
+    SymbolRequest,
+    open_store,
+    utcnow,
+)
 from marketdata.symbols import DEFAULT_UNIVERSE, InvalidSymbol, normalize_symbol
 
 LOG = logging.getLogger(__name__)
 NEW_YORK = ZoneInfo("America/New_York")
 
+# ok/empty/error/skipped/offline: as before. unknown: the source has no rows for a symbol with no data at all (the
+# symbol does not exist there; no cool-down). worker: team mode, left to the refresh worker. queued: a request for
+# this new symbol waits for the worker. capped / rate_limited: a new symbol not fetched because of the limits.
+Outcome = Literal["ok", "empty", "unknown", "error", "skipped", "offline", "worker", "queued", "capped",
+                  "rate_limited"]
+NEW_SYMBOL_LIMITS: tuple[Outcome, ...] = ("capped", "rate_limited")
+
 
 @dataclass(frozen=True)
 class RefreshOutcome:
-    """What one refresh attempt did: ``outcome`` is ok, empty, error, skipped or offline."""
+    """What one refresh attempt did (see :data:`Outcome`); ``cause`` is ``store`` when the store failed."""
 
     symbol: str
-    outcome: str
+    outcome: Outcome
     rows_added: int = 0
     message: str = ""
     rejected: int = 0
+    cause: Literal["store"] | None = None
+
+
+AddOutcome = Literal["added", "already", "invalid", "not_found", "queued", "capped", "rate_limited", "store_error"]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What adding a symbol did: ``symbol`` is the normalised symbol (None when invalid); ``message`` says it."""
+
+    outcome: AddOutcome
+    symbol: str | None
+    message: str
+
+
+class RateWindow:
+    """At most ``limit`` events in any ``seconds``-long window (thread-safe; in this process only)."""
+
+    def __init__(self, limit: int, seconds: float = 60.0) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self._times: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Count one event and return True if it fits in the window, else return False (nothing counted)."""
+        now = time.monotonic()
+        with self._lock:
+            while self._times and now - self._times[0] >= self.seconds:
+                self._times.popleft()
+            if len(self._times) >= self.limit:
+                return False
+            self._times.append(now)
+            return True
 
 
 @dataclass(frozen=True)
@@ -52,6 +113,7 @@ class LoadResult:
     notices: tuple[str, ...] = ()
     refresh: RefreshOutcome | None = None
     fetched_at: datetime | None = None
+    store_failed: bool = False  # the store could not be read: bundled data only (do not cache this result)
 
     @property
     def last_bar(self) -> date | None:
@@ -75,11 +137,17 @@ class Repository:
     settings: Settings
     live: LiveSource | None = None
     snapshot: Snapshot = field(init=False)
-    store: Store = field(init=False)
+    store: SqlStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.snapshot = Snapshot(self.settings.bundled_dir)
-        self.store = Store(self.settings.db_path)
+        self.store = open_store(self.settings)
+        self._bundled = frozenset(self.snapshot.symbols())
+        self.new_symbols = RateWindow(self.settings.new_symbols_per_minute)
+
+    def close(self) -> None:
+        """Release the store's connections (PostgreSQL)."""
+        self.store.close()
 
     # --- universe -------------------------------------------------------------------------------
 
@@ -92,37 +160,107 @@ class Repository:
             LOG.warning("watchlist unavailable: %s", exc)
         return [*DEFAULT_UNIVERSE, *extra]
 
-    def add_symbol(self, raw: str) -> tuple[str | None, str]:
+    def tracked(self) -> set[str]:
+        """Return the symbols the store follows: the default five, the bundled and added ones, those with stored
+        bars and those queued for the refresh worker (what ``max_symbols`` caps). Raises StoreError."""
+        pending = {r.symbol for r in self.store.symbol_requests(pending_only=True, limit=10_000)}
+        return {*DEFAULT_UNIVERSE, *self._bundled, *self.store.watchlist(), *self.store.symbols(), *pending}
+
+    def _new_symbol_allowed(self, symbol: str) -> Outcome | None:
+        """Return None if a new symbol may be fetched or queued now (and count it), else why not."""
+        if len(self.tracked() - {symbol}) >= self.settings.max_symbols:
+            return "capped"
+        if not self.new_symbols.take():
+            return "rate_limited"
+        return None
+
+    def has_data(self, symbol: str) -> bool:
+        """Return True if ``symbol`` has bundled or stored bars. Raises StoreError."""
+        return symbol in self._bundled or self.store.last_bar_date(symbol) is not None
+
+    def add_symbol(self, raw: str) -> AddResult:
         """Validate ``raw`` and add it to the watchlist when data for it can be had.
 
-        Returns ``(symbol, message)``; ``symbol`` is None when nothing was added, and ``message`` says
-        why in words a user understands.
+        A symbol without data is fetched first (inline mode) or queued for the refresh worker (worker mode), within
+        the limits on new symbols. The result's ``message`` says what happened in words a user understands.
         """
         try:
             symbol = normalize_symbol(raw)
         except InvalidSymbol as exc:
-            return None, str(exc)
+            return AddResult("invalid", None, str(exc))
         if symbol in self.universe():
-            return symbol, f"{symbol} is already in the list."
+            return AddResult("already", symbol, f"{symbol} is already in the list.")
+        if self.settings.refresh_mode == "worker" and not self.settings.offline:
+            return self._queue_for_watchlist(symbol)
         result = self.load(symbol)
         if result.bars.empty:
+            if result.refresh is not None and result.refresh.outcome in NEW_SYMBOL_LIMITS:
+                return self._limited(symbol, result.refresh.outcome)
             why = " ".join(result.notices) or "no data was found."
-            return None, f"{symbol} was not added: it is not in the bundled snapshot or the local store, and {why}"
+            return AddResult("not_found", None,
+                             f"{symbol} was not added: it is not in the bundled snapshot or the local store, and {why}")
         try:
             self.store.add_to_watchlist(symbol)
         except StoreError as exc:
-            return None, f"{symbol} was not added: {exc}"
-        return symbol, f"Added {symbol} ({len(result.bars)} daily bars to {result.last_bar})."
+            return AddResult("store_error", None, f"{symbol} was not added: {exc}")
+        return AddResult("added", symbol, f"Added {symbol} ({len(result.bars)} daily bars to {result.last_bar}).")
+
+    def _limited(self, symbol: str, outcome: Outcome) -> AddResult:
+        if outcome == "capped":
+            return AddResult("capped", None, f"{symbol} was not added: the store already follows its limit of"
+                             f" {self.settings.max_symbols} symbols (LEVELS_MAX_SYMBOLS).")
+        return AddResult("rate_limited", None, f"{symbol} was not added: too many new symbols were asked for in the"
+                         f" last minute (at most {self.settings.new_symbols_per_minute}); try again in a minute.")
+
+    def _queue_for_watchlist(self, symbol: str) -> AddResult:
+        try:
+            if self.has_data(symbol):
+                self.store.add_to_watchlist(symbol)
+                return AddResult("added", symbol, f"Added {symbol}.")
+            outcome = self.request_symbol(symbol, "watchlist")
+        except StoreError as exc:
+            return AddResult("store_error", None, f"{symbol} was not added: {exc}")
+        if outcome in NEW_SYMBOL_LIMITS:
+            return self._limited(symbol, outcome)
+        return AddResult("queued", symbol, f"{symbol} was queued: the refresh worker fetches it within a few minutes,"
+                         " and it joins the list when data is found.")
+
+    def request_symbol(self, symbol: str, purpose: RequestPurpose) -> Outcome:
+        """Queue ``symbol`` for the refresh worker (once: a pending request is not repeated), within the limits on
+        new symbols; return ``queued``, ``capped`` or ``rate_limited``. Raises StoreError."""
+        if any(r.symbol == symbol and r.purpose in (purpose, "watchlist")
+               for r in self.store.symbol_requests(pending_only=True, limit=10_000)):
+            return "queued"
+        refused = self._new_symbol_allowed(symbol)
+        if refused is not None:
+            return refused
+        self.store.request_symbol(symbol, purpose)
+        return "queued"
+
+    def symbol_requests(self, limit: int = 20) -> list[SymbolRequest]:
+        """Return the newest symbol requests (team mode), newest first; empty when the store cannot say."""
+        try:
+            return self.store.symbol_requests(limit=limit)
+        except StoreError as exc:
+            LOG.warning("symbol requests unavailable: %s", exc)
+            return []
 
     # --- bars -----------------------------------------------------------------------------------
 
     def data_version(self, symbol: str) -> str:
-        """Return a string that changes whenever the bars for ``symbol`` change (a cache key)."""
+        """Return a string that changes whenever bars are added for ``symbol`` (a cache key; cheap: see
+        :meth:`SqlStore.versions`). ``unavailable`` while the store cannot be read."""
         try:
-            stored = self.store.last_bar_date(symbol), self.store.bar_count(symbol)
+            return str(self.store.versions().of("bars", symbol))
         except StoreError:
-            stored = ("corrupt", 0)
-        return f"{stored[0]}:{stored[1]}"
+            return "unavailable"
+
+    def _store_notice(self, exc: StoreError) -> str:
+        if isinstance(exc, StoreUnavailable):
+            return f"The shared store is unavailable ({exc.reason}); showing the bundled snapshot until it is back."
+        if self.store.shared:
+            return f"The shared store could not be read ({exc}); showing the bundled snapshot."
+        return f"The local store could not be read ({exc}); showing the bundled snapshot. The file was left untouched."
 
     def load(self, symbol: str, refresh: bool = True) -> LoadResult:
         """Return the bars for ``symbol`` (already validated), refreshing from the live source when due."""
@@ -132,54 +270,88 @@ class Repository:
         bundled = self.snapshot.bars(symbol)
         if not bundled.empty:
             sources.append("bundled snapshot")
+        store_failed = False
         try:
             stored = self.store.bars(symbol)
         except StoreError as exc:
             stored = empty_bars()
-            notices.append(
-                f"The local store could not be read ({exc}); showing the bundled snapshot. The file was left untouched."
-            )
+            store_failed = True
+            notices.append(self._store_notice(exc))
         if not stored.empty:
             stored = stored[~stored.index.isin(bundled.index)]
             if not stored.empty:
-                sources.append("local store (yfinance)")
+                sources.append("shared store (yfinance)" if self.store.shared else "local store (yfinance)")
         bars = pd.concat([bundled, stored]).sort_index() if not stored.empty else bundled
         fetched_at = None
-        try:
-            last_ok = self.store.last_fetch(symbol)
-            if last_ok is not None and last_ok.outcome == "ok":
-                fetched_at = last_ok.finished_at
-        except StoreError:
-            pass
-        result = LoadResult(symbol, bars, tuple(sources), tuple(notices), None, fetched_at)
+        if not store_failed:
+            try:
+                last_ok = self.store.last_fetch(symbol)
+                if last_ok is not None and last_ok.outcome == "ok":
+                    fetched_at = last_ok.finished_at
+            except StoreError:
+                pass
+        result = LoadResult(symbol, bars, tuple(sources), tuple(notices), None, fetched_at, store_failed)
         return self.with_refresh(result, outcome) if outcome is not None else result
 
-    @staticmethod
-    def with_refresh(result: LoadResult, outcome: RefreshOutcome) -> LoadResult:
-        """Return ``result`` with ``outcome`` attached and, when live data could not be had, a notice saying so."""
+    def with_refresh(self, result: LoadResult, outcome: RefreshOutcome) -> LoadResult:
+        """Return ``result`` with ``outcome`` attached and, when live data could not be had, a notice saying so.
+
+        No second notice when a shared store failed and ``result`` already says so (one notice for an outage).
+        """
         last = result.last_bar.isoformat() if result.last_bar else None
         held = f"showing data up to {last}" if last else "no data is stored for it"
         notice = ""
-        if outcome.outcome == "offline":
+        if outcome.cause == "store" and result.store_failed and self.store.shared:
+            notice = ""
+        elif outcome.outcome == "offline":
             notice = f"Offline mode: live data is off; {held}."
-        elif outcome.outcome in ("error", "empty"):
+        elif outcome.outcome in ("error", "empty", "unknown"):
             notice = f"Live data could not be had ({outcome.message}); {held}."
         elif outcome.outcome == "skipped" and outcome.message:
             notice = f"Live data unavailable ({outcome.message}); {held}."
         elif outcome.outcome == "ok" and outcome.rejected:
             notice = f"Live data had bad rows, which were not stored ({outcome.message}); {held}."
+        elif outcome.outcome == "queued":
+            notice = f"Live data was requested from the refresh worker (reload in a minute or two); {held}."
+        elif outcome.outcome == "capped":
+            notice = (f"Live data not fetched: the store already follows its limit of {self.settings.max_symbols}"
+                      f" symbols; {held}.")
+        elif outcome.outcome == "rate_limited":
+            notice = (f"Live data not fetched: too many new symbols were asked for in the last minute (at most"
+                      f" {self.settings.new_symbols_per_minute}); try again in a minute; {held}.")
         notices = (*result.notices, notice) if notice else result.notices
         return replace(result, notices=notices, refresh=outcome)
 
     def refresh(self, symbol: str, force: bool = False) -> RefreshOutcome:
+        """Bring ``symbol`` up to date the way the settings say (what pages and ``levels --refresh`` call).
+
+        Inline mode: :meth:`fetch`. Worker mode: never calls the live source; a symbol with data is left to the
+        refresh worker (``worker``), one without is queued for it (``queued``, or a limit's outcome).
+        Never raises.
+        """
+        if self.settings.offline or self.live is None:
+            return RefreshOutcome(symbol, "offline")
+        if self.settings.refresh_mode == "worker":
+            try:
+                if self.has_data(symbol):
+                    return RefreshOutcome(symbol, "worker")
+                return RefreshOutcome(symbol, self.request_symbol(symbol, "view"))
+            except StoreError as exc:
+                return RefreshOutcome(symbol, "error", message=f"store unavailable: {exc}", cause="store")
+        return self.fetch(symbol, force)
+
+    def fetch(self, symbol: str, force: bool = False, interval: float | None = None) -> RefreshOutcome:
         """Try to append new bars (and analyst actions) for ``symbol`` from the live source.
 
-        Never raises; never deletes or overwrites stored rows. Returns what happened.
+        Skipped while the source cools down after a failure or the last fetch is younger than ``interval`` seconds
+        (default: the refresh interval), unless ``force``. A symbol with no data at all is fetched only within the
+        limits on new symbols. Never raises; never deletes or overwrites stored rows. Returns what happened.
         """
         if self.settings.offline or self.live is None:
             return RefreshOutcome(symbol, "offline")
         source = self.live.name
         now = utcnow()
+        interval = self.settings.refresh_interval if interval is None else interval
         try:
             failure = self.store.last_failure(source)
             if not force and failure is not None:
@@ -193,11 +365,14 @@ class Repository:
             last = self.store.last_fetch(symbol)
             if not force and last is not None and last.outcome == "ok" and (
                 now - last.finished_at
-            ).total_seconds() < self.settings.refresh_interval:
+            ).total_seconds() < interval:
                 return RefreshOutcome(symbol, "skipped")
             known = [d for d in (self.snapshot.bars(symbol).index.max(), self._stored_last(symbol)) if pd.notna(d)]
+            refused = None if known else self._new_symbol_allowed(symbol)
         except StoreError as exc:
-            return RefreshOutcome(symbol, "error", message=f"local store unreadable: {exc}")
+            return RefreshOutcome(symbol, "error", message=f"local store unreadable: {exc}", cause="store")
+        if refused is not None:
+            return RefreshOutcome(symbol, refused)
         last_known = max(pd.Timestamp(d) for d in known).date() if known else None
         start = last_known + timedelta(days=1) if last_known else None
         today_ny = datetime.now(NEW_YORK).date()
@@ -224,12 +399,13 @@ class Repository:
                 message = "no new bars yet"
                 self.store.log_fetch(FetchRecord(symbol, source, "bars", now, utcnow(), 0, "ok", message))
                 return RefreshOutcome(symbol, "ok", 0, message)
-            kind = "empty" if "no rows" in str(exc) else "error"
+            # No rows at all for a symbol we know nothing of: the source works, the symbol is not there.
+            kind: Outcome = ("unknown" if last_known is None else "empty") if "no rows" in str(exc) else "error"
             return self._log_failure(symbol, source, now, kind, str(exc))
         except StoreError as exc:
             # Logged when the log can still be written, so the source cools down instead of being asked again on
             # every rerun for rows that cannot be stored.
-            return self._log_failure(symbol, source, now, "error", f"local store unwritable: {exc}")
+            return self._log_failure(symbol, source, now, "error", f"local store unwritable: {exc}", cause="store")
         except Exception as exc:
             LOG.exception("refresh of %s failed", symbol)
             return self._log_failure(symbol, source, now, "error", f"{type(exc).__name__}: {exc}")
@@ -237,12 +413,13 @@ class Repository:
     def _stored_last(self, symbol: str) -> date | None:
         return self.store.last_bar_date(symbol)
 
-    def _log_failure(self, symbol: str, source: str, started: datetime, kind: str, message: str) -> RefreshOutcome:
+    def _log_failure(self, symbol: str, source: str, started: datetime, kind: Outcome, message: str,
+                     cause: Literal["store"] | None = None) -> RefreshOutcome:
         try:
             self.store.log_fetch(FetchRecord(symbol, source, "bars", started, utcnow(), 0, kind, message))
         except StoreError as exc:
             LOG.warning("could not log fetch failure: %s", exc)
-        return RefreshOutcome(symbol, kind, message=message)
+        return RefreshOutcome(symbol, kind, message=message, cause=cause)
 
     def _refresh_actions(self, symbol: str) -> None:
         assert self.live is not None
@@ -267,15 +444,29 @@ class Repository:
 
     # --- analyst actions ------------------------------------------------------------------------
 
-    def actions(self) -> pd.DataFrame:
+    def actions(self, strict: bool = False) -> pd.DataFrame:
         """Return all analyst actions, de-duplicated, newest first: bundled first, then the ones users entered by
-        hand (not retracted), then those stored from yfinance (see merge_actions: the earlier source wins)."""
+        hand (not retracted), then those stored from yfinance (see merge_actions: the earlier source wins).
+
+        When the store cannot be read: the bundled ones only, or StoreError if ``strict``.
+        """
         try:
             stored = self.store.actions()
             entered = self.store.user_actions()
         except StoreError:
+            if strict:
+                raise
             stored, entered = empty_actions(), empty_actions()
         return merge_actions(self.snapshot.actions(), entered[list(FRAME_COLUMNS)], stored)
+
+    def actions_version(self) -> str:
+        """Return a string that changes whenever analyst actions are stored, entered or retracted (a cache key);
+        ``unavailable`` while the store cannot be read."""
+        try:
+            versions = self.store.versions()
+        except StoreError:
+            return "unavailable"
+        return f"{versions.of('actions')}:{versions.of('user_actions')}"
 
 
 def _last_final_session_end(today_ny: date) -> date:

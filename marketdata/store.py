@@ -1,73 +1,76 @@
-"""The local store: SQLite (standard library) holding fetched bars, analyst actions and a fetch log.
+"""The store: fetched bars, analyst actions, a fetch log, the watchlist and the refresh worker's request queue.
 
-Writes happen in transactions; rows are only ever inserted (``INSERT OR IGNORE``), never updated or
-deleted, so a failed or partial refresh cannot remove or corrupt what is stored. Analyst actions a user enters by
-hand live in ``user_actions``; removing one inserts a row into ``user_action_retractions`` (the entry stays).
-The database runs in WAL mode and carries a schema version in ``meta`` that :data:`MIGRATIONS` brings up to date.
+Two backends share every query (:class:`SqlStore`): SQLite from the standard library (:class:`Store`, the
+default: one file in the data directory) and PostgreSQL (:class:`marketdata.pgstore.PostgresStore`, chosen by
+``LEVELS_DATABASE_URL``; see :func:`open_store`). The guarantees are the same on both:
+
+* rows are only ever inserted (``INSERT OR IGNORE`` / ``ON CONFLICT DO NOTHING``), never updated or deleted, so a
+  failed or partial refresh cannot remove or corrupt what is stored; every write is one transaction. Analyst
+  actions a user enters by hand live in ``user_actions``; removing one inserts a row into
+  ``user_action_retractions`` (the entry stays);
+* bad bars are rejected and logged before they reach a table (:func:`marketdata.bars.clean_bars`);
+* the schema is brought up to date by the versioned migrations of :mod:`marketdata.schema`, recorded in the
+  store; a store whose schema is newer than the app is refused with :class:`SchemaTooNew`;
+* each write that adds rows also adds a ``data_changes`` row (kind, symbol): :meth:`SqlStore.versions` reads the
+  newest of them as a cheap data version for cache keys, so other processes' writes are seen.
+
+SQLite runs in WAL mode and keeps its schema version in ``meta``.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import math
 import sqlite3
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import pandas as pd
 
+from marketdata import schema
 from marketdata.actions import COLUMNS as ACTION_COLUMNS
 from marketdata.actions import empty_actions, firm_key, normalize_actions
 from marketdata.bars import COLUMNS as BAR_COLUMNS
-from marketdata.bars import empty_bars
+from marketdata.bars import clean_bars, empty_bars
 
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE bars (
-        symbol TEXT NOT NULL, date TEXT NOT NULL,
-        open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
-        volume REAL NOT NULL, source TEXT NOT NULL, fetched_at TEXT NOT NULL,
-        PRIMARY KEY (symbol, date)
-    ) WITHOUT ROWID;
-    CREATE TABLE actions (
-        date TEXT NOT NULL, ticker TEXT NOT NULL, firm_key TEXT NOT NULL,
-        company TEXT, firm TEXT NOT NULL, analysts TEXT, action TEXT NOT NULL,
-        rating_from TEXT, rating_to TEXT, target_from REAL, target_to REAL,
-        target_horizon TEXT, note TEXT, source TEXT NOT NULL, fetched_at TEXT NOT NULL,
-        PRIMARY KEY (date, ticker, firm_key)
-    );
-    CREATE TABLE fetch_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        symbol TEXT NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL,
-        started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
-        rows INTEGER NOT NULL, outcome TEXT NOT NULL, message TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX fetch_log_symbol ON fetch_log (symbol, kind, id);
-    CREATE TABLE watchlist (symbol TEXT PRIMARY KEY, added_at TEXT NOT NULL);
-    """,
-    # 2: analyst actions entered by hand, and their retractions (a retraction is a row, nothing is deleted).
-    """
-    CREATE TABLE user_actions (
-        id TEXT PRIMARY KEY,
-        date TEXT NOT NULL, ticker TEXT NOT NULL, company TEXT, firm TEXT NOT NULL, analysts TEXT,
-        action TEXT NOT NULL, rating_from TEXT, rating_to TEXT, target_from REAL, target_to REAL,
-        target_horizon TEXT, note TEXT, source TEXT,
-        entered_by TEXT NOT NULL, entered_at TEXT NOT NULL
-    );
-    CREATE TABLE user_action_retractions (
-        action_id TEXT PRIMARY KEY REFERENCES user_actions (id),
-        retracted_by TEXT NOT NULL, retracted_at TEXT NOT NULL
-    );
-    """,
-)
+if TYPE_CHECKING:
+    from marketdata.config import Settings
+
+LOG = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[str, ...] = schema.render(schema.MIGRATIONS, "sqlite")
 SCHEMA_VERSION = len(MIGRATIONS)
+
+ChangeKind = Literal["bars", "actions", "user_actions", "watchlist", "requests"]
+RequestPurpose = Literal["watchlist", "view"]  # the add box / a ticker link
+RequestOutcome = Literal["added", "fetched", "not_found", "capped"]
 
 
 class StoreError(RuntimeError):
-    """The store file could not be opened or read (e.g. corrupt); the file is left untouched."""
+    """The store could not be opened, read or written (e.g. a corrupt file); nothing was changed."""
+
+
+class StoreUnavailable(StoreError):
+    """The database server cannot be reached (down, refusing connections, no free connection in time).
+
+    ``reason`` says which, in words a user understands (no host names or addresses).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"shared store unavailable: {reason}")
+        self.reason = reason
+
+
+class SchemaTooNew(StoreError):
+    """The store was migrated by a newer version of the app; this one refuses to read or write it."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,46 @@ class FetchRecord:
     started_at: datetime
     finished_at: datetime
     rows: int
-    outcome: str  # "ok", "empty", "error", "skipped"
+    outcome: str  # "ok", "empty", "unknown", "error", "skipped"
     message: str
+
+
+@dataclass(frozen=True)
+class SymbolRequest:
+    """A symbol a web process asked the refresh worker to fetch; ``outcome`` is None while it is pending.
+
+    ``added``: fetched and added to the watchlist; ``fetched``: fetched (a link's request); ``not_found``: the
+    source has no such symbol; ``capped``: the store follows its most symbols already.
+    """
+
+    id: int
+    symbol: str
+    purpose: RequestPurpose
+    requested_at: datetime
+    outcome: RequestOutcome | None = None
+    finished_at: datetime | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class DataVersions:
+    """The newest ``data_changes`` id per (kind, symbol); ``latest`` is the newest id of all (0: none)."""
+
+    latest: int = 0
+    by_key: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+    def of(self, kind: ChangeKind, symbol: str = "") -> int:
+        """Return the version of ``kind`` (and ``symbol``): it grows whenever rows of it are added; 0 = none yet."""
+        return self.by_key.get((kind, symbol), 0)
+
+    def merged(self, rows: Sequence[tuple[object, ...]]) -> DataVersions:
+        """Return these versions updated with ``(kind, symbol, max id)`` rows."""
+        if not rows:
+            return self
+        by_key = dict(self.by_key)
+        for kind, symbol, newest in rows:
+            by_key[(str(kind), str(symbol))] = max(by_key.get((str(kind), str(symbol)), 0), int(str(newest)))
+        return DataVersions(max([self.latest, *by_key.values()]), by_key)
 
 
 def utcnow() -> datetime:
@@ -89,10 +130,409 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Store:
+def _as_date(value: object) -> date:
+    """Return a stored day (``date`` from PostgreSQL, ``'YYYY-MM-DD'`` from SQLite) as a date."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _as_datetime(value: object) -> datetime:
+    """Return a stored time (``datetime`` from PostgreSQL, ISO 8601 text from SQLite) as a datetime."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+class Tx(Protocol):
+    """One open write transaction of a backend (SQL with ``?`` placeholders)."""
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> int:
+        """Run one statement; return the number of rows it inserted."""
+        ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> int:
+        """Run one statement per row; return the number of rows inserted in all."""
+        ...
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """Run one statement that returns rows (e.g. ``INSERT ... RETURNING``); return them."""
+        ...
+
+
+class SqlStore:
+    """The queries both backends share. A backend provides :meth:`_read`, :meth:`_transaction`, :meth:`check`,
+    :meth:`refresh_lock` and the way dates and times are passed (:meth:`_day`, :meth:`_stamp`).
+
+    SQL is written with ``?`` placeholders; inserts that may meet a stored row go through :meth:`_insert`.
+    """
+
+    dialect: schema.Dialect = "sqlite"
+    shared = False  # True: a database server several processes use (its outage is a StoreUnavailable)
+
+    def __init__(self, version_ttl: float = 0.0) -> None:
+        self.version_ttl = version_ttl
+        self._versions = DataVersions()
+        self._versions_read_at = -math.inf
+        self._versions_lock = threading.Lock()
+
+    # --- what a backend provides --------------------------------------------------------------
+
+    def _read(self, sql: str, params: Sequence[object] = (), table: str = "bars") -> list[tuple[object, ...]]:
+        """Run a read query; a store that does not hold ``table`` yet reads as empty."""
+        raise NotImplementedError
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Tx]:
+        """Open a write transaction (migrating the schema first when needed); commit on success."""
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def check(self) -> None:
+        """Raise :class:`StoreError` if the store exists but cannot be used."""
+        raise NotImplementedError
+
+    @contextmanager
+    def refresh_lock(self) -> Iterator[bool]:
+        """Try to become the one refresh worker: yield True while holding the lock, False if another holds it.
+
+        The lock is released when the block ends or the process dies.
+        """
+        raise NotImplementedError
+        yield False  # pragma: no cover
+
+    def close(self) -> None:
+        """Release the backend's connections (a no-op for SQLite)."""
+
+    def _day(self, day: date) -> object:
+        """Return ``day`` as the backend stores it."""
+        return day.isoformat()
+
+    def _stamp(self, moment: datetime, timespec: str = "auto") -> object:
+        """Return ``moment`` as the backend stores it."""
+        return moment.isoformat(timespec=timespec)
+
+    def _insert(self, table: str, columns: Sequence[str]) -> str:
+        """Return an insert that skips rows whose key is already stored."""
+        marks = ", ".join("?" * len(columns))
+        return f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+    def _serialize_changes(self, tx: Tx) -> None:
+        """Make ``data_changes`` ids grow in commit order (SQLite: writers are serialized already)."""
+
+    # --- data versions --------------------------------------------------------------------------
+
+    def _changed(self, tx: Tx, kind: ChangeKind, symbol: str, rows: int) -> None:
+        """Record, inside ``tx``, that ``rows`` rows of ``kind`` were added (nothing when none were)."""
+        if rows <= 0:
+            return
+        self._serialize_changes(tx)  # last statement before the commit: the lock is held only briefly
+        tx.execute(
+            "INSERT INTO data_changes (kind, symbol, rows, changed_at) VALUES (?, ?, ?, ?)",
+            (kind, symbol, rows, self._stamp(utcnow(), "seconds")),
+        )
+
+    def _wrote(self) -> None:
+        """Forget the cached versions after a write through this store (so it is seen at once)."""
+        with self._versions_lock:
+            self._versions_read_at = -math.inf
+
+    def versions(self) -> DataVersions:
+        """Return the data versions, read from the store at most once per ``version_ttl`` seconds.
+
+        Only ``data_changes`` rows newer than the last read are fetched (one indexed query); writes through this
+        store object are seen at once, other processes' writes within ``version_ttl``.
+        """
+        now = time.monotonic()
+        with self._versions_lock:
+            if now - self._versions_read_at < self.version_ttl:
+                return self._versions
+            known = self._versions
+        rows = self._read(
+            "SELECT kind, symbol, MAX(id) FROM data_changes WHERE id > ? GROUP BY kind, symbol"
+            " UNION ALL SELECT '', '', COALESCE(MAX(id), 0) FROM data_changes",
+            (known.latest,), table="data_changes",
+        )
+        newest = max((int(str(r[2])) for r in rows if r[0] == ""), default=0)
+        if newest < known.latest:  # the store was replaced by an older copy: read everything again
+            known = DataVersions()
+            rows = self._read("SELECT kind, symbol, MAX(id) FROM data_changes GROUP BY kind, symbol",
+                              table="data_changes")
+        fresh = known.merged([r for r in rows if r[0] != ""])
+        with self._versions_lock:
+            self._versions, self._versions_read_at = fresh, now
+        return fresh
+
+    # --- bars -------------------------------------------------------------------------------
+
+    def bars(self, symbol: str) -> pd.DataFrame:
+        """Return the stored bars for ``symbol`` as a bars frame (empty if none)."""
+        rows = self._read(
+            "SELECT date, open, high, low, close, volume FROM bars WHERE symbol = ? ORDER BY date", (symbol,)
+        )
+        if not rows:
+            return empty_bars()
+        frame = pd.DataFrame(rows, columns=["date", *BAR_COLUMNS])
+        frame.index = pd.DatetimeIndex(pd.to_datetime(frame.pop("date").map(_as_date)), name="date")
+        return frame.astype("float64")
+
+    def last_bar_date(self, symbol: str) -> date | None:
+        """Return the date of the last stored bar for ``symbol``, or None."""
+        rows = self._read("SELECT MAX(date) FROM bars WHERE symbol = ?", (symbol,))
+        return _as_date(rows[0][0]) if rows and rows[0][0] else None
+
+    def bar_count(self, symbol: str | None = None) -> int:
+        """Return the number of stored bars (for ``symbol``, or all)."""
+        if symbol is None:
+            rows = self._read("SELECT COUNT(*) FROM bars")
+        else:
+            rows = self._read("SELECT COUNT(*) FROM bars WHERE symbol = ?", (symbol,))
+        return int(str(rows[0][0])) if rows else 0
+
+    def symbols(self) -> list[str]:
+        """Return the symbols with stored bars, sorted."""
+        return [str(r[0]) for r in self._read("SELECT DISTINCT symbol FROM bars ORDER BY symbol")]
+
+    def append_bars(self, symbol: str, bars: pd.DataFrame, source: str) -> int:
+        """Insert the valid rows of ``bars`` for ``symbol`` in one transaction; return rows added.
+
+        Dates already stored are left as they are (never overwritten). Rows :func:`clean_bars` rejects (missing or
+        non-positive prices, high below low, repeated dates, ...) are logged and not stored.
+        """
+        if bars.empty:
+            return 0
+        bars, rejected = clean_bars(bars)
+        for row in rejected:
+            LOG.warning("%s %s not stored (from %s): %s", symbol, row.date, source, row.reason)
+        if bars.empty:
+            return 0
+        stamp = self._stamp(utcnow(), "seconds")
+        rows = [
+            (symbol, self._day(ts.date()), float(r.open), float(r.high), float(r.low), float(r.close),
+             float(r.volume), source, stamp)
+            for ts, r in zip(bars.index, bars.itertuples(index=False), strict=True)
+        ]
+        columns = ("symbol", "date", "open", "high", "low", "close", "volume", "source", "fetched_at")
+        with self._transaction() as tx:
+            added = tx.executemany(self._insert("bars", columns), rows)
+            self._changed(tx, "bars", symbol, added)
+        self._wrote()
+        return added
+
+    # --- analyst actions ----------------------------------------------------------------------
+
+    def actions(self) -> pd.DataFrame:
+        """Return the stored analyst actions as an actions frame, newest first."""
+        cols = list(ACTION_COLUMNS)
+        rows = self._read(f"SELECT {', '.join(cols)} FROM actions ORDER BY date DESC")
+        if not rows:
+            return empty_actions()
+        frame = pd.DataFrame(rows, columns=cols)
+        for col in ("date", "target_horizon"):
+            frame[col] = frame[col].map(lambda v: None if v is None else _as_date(v).isoformat())
+        return normalize_actions(frame)
+
+    def add_actions(self, actions: pd.DataFrame) -> int:
+        """Insert an actions frame in one transaction; return rows added (known actions are kept as they are)."""
+        if actions.empty:
+            return 0
+        stamp = self._stamp(utcnow(), "seconds")
+        rows = []
+        for r in actions.itertuples(index=False):
+            rows.append((
+                self._day(r.date.date()), r.ticker, firm_key(r.firm), r.company, r.firm, r.analysts, r.action,
+                r.rating_from, r.rating_to,
+                None if pd.isna(r.target_from) else float(r.target_from),
+                None if pd.isna(r.target_to) else float(r.target_to),
+                None if pd.isna(r.target_horizon) else self._day(r.target_horizon.date()),
+                r.note, r.source, stamp,
+            ))
+        columns = ("date", "ticker", "firm_key", "company", "firm", "analysts", "action", "rating_from",
+                   "rating_to", "target_from", "target_to", "target_horizon", "note", "source", "fetched_at")
+        with self._transaction() as tx:
+            added = tx.executemany(self._insert("actions", columns), rows)
+            self._changed(tx, "actions", "", added)
+        self._wrote()
+        return added
+
+    # --- fetch log ------------------------------------------------------------------------------
+
+    def log_fetch(self, record: FetchRecord) -> None:
+        """Append one row to the fetch log."""
+        with self._transaction() as tx:
+            tx.execute(
+                "INSERT INTO fetch_log (symbol, source, kind, started_at, finished_at, rows, outcome, message)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.symbol, record.source, record.kind, self._stamp(record.started_at),
+                 self._stamp(record.finished_at), record.rows, record.outcome, record.message[:500]),
+            )
+
+    def _records(self, where: str, params: tuple[object, ...], limit: int) -> list[FetchRecord]:
+        rows = self._read(
+            "SELECT symbol, source, kind, started_at, finished_at, rows, outcome, message FROM fetch_log"
+            f" WHERE {where} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [
+            FetchRecord(str(s), str(src), str(k), _as_datetime(a), _as_datetime(b), int(str(n)), str(o), str(m))
+            for s, src, k, a, b, n, o, m in rows
+        ]
+
+    def last_fetch(self, symbol: str, kind: str = "bars") -> FetchRecord | None:
+        """Return the latest fetch-log row for ``symbol`` and ``kind``, or None."""
+        found = self._records("symbol = ? AND kind = ?", (symbol, kind), 1)
+        return found[0] if found else None
+
+    def last_failure(self, source: str) -> FetchRecord | None:
+        """Return the latest failed fetch of ``source`` if it is the source's latest attempt, else None.
+
+        Skipped attempts and answers for unknown symbols (``unknown``: the source works, the symbol does not
+        exist there) do not count.
+        """
+        found = self._records("source = ? AND outcome NOT IN ('skipped', 'unknown')", (source,), 1)
+        return found[0] if found and found[0].outcome in ("error", "empty") else None
+
+    def fetch_log(self, limit: int = 50) -> list[FetchRecord]:
+        """Return the newest ``limit`` fetch-log rows."""
+        return self._records("1 = 1", (), limit)
+
+    # --- watchlist ------------------------------------------------------------------------------
+
+    def watchlist(self) -> list[str]:
+        """Return the symbols the user added, in the order added."""
+        return [str(r[0]) for r in self._read("SELECT symbol FROM watchlist ORDER BY added_at, symbol")]
+
+    def add_to_watchlist(self, symbol: str) -> None:
+        """Add ``symbol`` to the user's watchlist (no-op if present)."""
+        with self._transaction() as tx:
+            added = tx.execute(self._insert("watchlist", ("symbol", "added_at")),
+                               (symbol, self._stamp(utcnow(), "seconds")))
+            self._changed(tx, "watchlist", "", added)
+        self._wrote()
+
+    # --- analyst actions entered by hand -------------------------------------------------------------------
+
+    def add_user_action(self, action: pd.DataFrame, user: str) -> str:
+        """Insert the one row of ``action`` (an actions frame) as entered by ``user``; return its new id."""
+        if len(action) != 1:
+            raise ValueError("add_user_action takes exactly one row")
+        r = next(action.itertuples(index=False))
+        entry = uuid.uuid4().hex
+        row = (
+            entry, self._day(r.date.date()), r.ticker, r.company, r.firm, r.analysts, r.action, r.rating_from,
+            r.rating_to, None if pd.isna(r.target_from) else float(r.target_from),
+            None if pd.isna(r.target_to) else float(r.target_to),
+            None if pd.isna(r.target_horizon) else self._day(r.target_horizon.date()), r.note, r.source,
+            user, self._stamp(utcnow(), "seconds"),
+        )
+        with self._transaction() as tx:
+            tx.execute(
+                "INSERT INTO user_actions (id, date, ticker, company, firm, analysts, action, rating_from, rating_to,"
+                " target_from, target_to, target_horizon, note, source, entered_by, entered_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            self._changed(tx, "user_actions", "", 1)
+        self._wrote()
+        return entry
+
+    def retract_user_action(self, entry: str, user: str) -> bool:
+        """Record that ``user`` removed their entry ``entry``; return False (and write nothing) when the entry is
+        not theirs, unknown or already removed."""
+        with self._transaction() as tx:
+            owner = tx.query("SELECT entered_by FROM user_actions WHERE id = ?", (entry,))
+            if not owner or owner[0][0] != user:
+                return False
+            added = tx.execute(self._insert("user_action_retractions", ("action_id", "retracted_by", "retracted_at")),
+                               (entry, user, self._stamp(utcnow(), "seconds")))
+            self._changed(tx, "user_actions", "", added)
+        self._wrote()
+        return added == 1
+
+    def user_actions(self, include_retracted: bool = False) -> pd.DataFrame:
+        """Return the hand-entered actions as an actions frame (origin ``user``) with ``entry_id``, ``entered_by``,
+        ``entered_at`` (ISO 8601 text) and ``retracted`` columns, newest first; retracted entries only when asked."""
+        cols = list(ACTION_COLUMNS)
+        rows = self._read(  # (a store written before migration 2, and not written since, has no such table)
+            f"SELECT {', '.join('u.' + c for c in cols)}, u.id, u.entered_by, u.entered_at,"
+            " r.action_id IS NOT NULL FROM user_actions u"
+            " LEFT JOIN user_action_retractions r ON r.action_id = u.id ORDER BY u.entered_at DESC",
+            table="user_actions",
+        )
+        extra = ["entry_id", "entered_by", "entered_at", "retracted"]
+        if not rows:
+            return empty_actions().assign(**{c: pd.Series(dtype=object) for c in extra})
+        raw = pd.DataFrame(rows, columns=[*cols, *extra])
+        for col in ("date", "target_horizon"):
+            raw[col] = raw[col].map(lambda v: None if v is None else _as_date(v).isoformat())
+        raw["entered_at"] = raw["entered_at"].map(lambda v: _as_datetime(v).isoformat())
+        frame = normalize_actions(raw.assign(retracted=raw["retracted"].astype(bool)), origin="user",
+                                  keep=tuple(extra))
+        return frame if include_retracted else frame[~frame["retracted"]].reset_index(drop=True)
+
+    # --- symbol requests (team mode: web processes ask, the refresh worker fetches) -------------------
+
+    def request_symbol(self, symbol: str, purpose: RequestPurpose) -> int:
+        """Queue a request for the refresh worker to fetch ``symbol``; return the request's id."""
+        with self._transaction() as tx:
+            rows = tx.query(
+                "INSERT INTO symbol_requests (symbol, purpose, requested_at) VALUES (?, ?, ?) RETURNING id",
+                (symbol, purpose, self._stamp(utcnow())),
+            )
+            self._changed(tx, "requests", "", 1)
+        self._wrote()
+        return int(str(rows[0][0]))
+
+    def finish_request(self, request_id: int, outcome: RequestOutcome, message: str = "") -> None:
+        """Record what came of a request (once; a second answer for the same request is ignored)."""
+        with self._transaction() as tx:
+            added = tx.execute(
+                self._insert("symbol_request_results", ("request_id", "finished_at", "outcome", "message")),
+                (request_id, self._stamp(utcnow()), outcome, message[:500]),
+            )
+            self._changed(tx, "requests", "", added)
+        self._wrote()
+
+    def symbol_requests(self, pending_only: bool = False, limit: int = 100) -> list[SymbolRequest]:
+        """Return symbol requests, oldest first when ``pending_only``, else the newest ``limit`` newest first."""
+        where, order = ("WHERE x.request_id IS NULL", "r.id") if pending_only else ("", "r.id DESC")
+        rows = self._read(
+            "SELECT r.id, r.symbol, r.purpose, r.requested_at, x.outcome, x.finished_at, x.message"
+            " FROM symbol_requests r LEFT JOIN symbol_request_results x ON x.request_id = r.id"
+            f" {where} ORDER BY {order} LIMIT ?",
+            (limit,), table="symbol_requests",
+        )
+        return [
+            SymbolRequest(int(str(i)), str(s), p, _as_datetime(at), o,  # type: ignore[arg-type]
+                          None if f is None else _as_datetime(f), "" if m is None else str(m))
+            for i, s, p, at, o, f, m in rows
+        ]
+
+
+# --- SQLite -------------------------------------------------------------------------------------------------
+
+
+class _SqliteTx:
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> int:
+        before = self.con.total_changes
+        self.con.execute(sql, tuple(params))
+        return self.con.total_changes - before
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> int:
+        before = self.con.total_changes
+        self.con.executemany(sql, rows)
+        return self.con.total_changes - before
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        return self.con.execute(sql, tuple(params)).fetchall()
+
+
+class Store(SqlStore):
     """SQLite store at ``path``; the file and its folder are created on first write."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, version_ttl: float = 0.0) -> None:
+        super().__init__(version_ttl)
         self.path = Path(path)
         self._verified = False  # the file passed _verify once: reads need not check it again
 
@@ -134,7 +574,7 @@ class Store:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if has_meta else None
         version = int(row[0]) if row else 0
         if version > SCHEMA_VERSION:
-            raise StoreError(f"store schema {version} is newer than this app ({SCHEMA_VERSION})")
+            raise SchemaTooNew(f"store schema {version} is newer than this app ({SCHEMA_VERSION})")
         self._verified = True
 
     @staticmethod
@@ -163,11 +603,10 @@ class Store:
             row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             version = int(row[0]) if row else 0
             if version > SCHEMA_VERSION:
-                raise StoreError(f"store schema {version} is newer than this app ({SCHEMA_VERSION})")
+                raise SchemaTooNew(f"store schema {version} is newer than this app ({SCHEMA_VERSION})")
             for step in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[step].split(";"):
-                    if statement.strip():
-                        con.execute(statement)
+                for statement in schema.statements(MIGRATIONS[step]):
+                    con.execute(statement)
             if version != SCHEMA_VERSION:
                 con.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
@@ -177,16 +616,26 @@ class Store:
             con.execute("ROLLBACK")
             raise
 
-    def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        """Run a read query; a store that does not exist yet reads as empty."""
+    def _read(self, sql: str, params: Sequence[object] = (), table: str = "bars") -> list[tuple[object, ...]]:
         try:
             with self._connect() as con:
                 tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                if "bars" not in tables:
+                if "bars" not in tables or table not in tables:
                     return []
-                return con.execute(sql, params).fetchall()
+                return con.execute(sql, tuple(params)).fetchall()
         except FileNotFoundError:
             return []
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Tx]:
+        with self._connect(write=True) as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTx(con)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
 
     def check(self) -> None:
         """Raise :class:`StoreError` if the file exists but is not a healthy database."""
@@ -198,215 +647,33 @@ class Store:
         except FileNotFoundError:
             return
 
-    # --- bars -------------------------------------------------------------------------------
-
-    def bars(self, symbol: str) -> pd.DataFrame:
-        """Return the stored bars for ``symbol`` as a bars frame (empty if none)."""
-        rows = self._read(
-            "SELECT date, open, high, low, close, volume FROM bars WHERE symbol = ? ORDER BY date", (symbol,)
-        )
-        if not rows:
-            return empty_bars()
-        frame = pd.DataFrame(rows, columns=["date", *BAR_COLUMNS])
-        frame.index = pd.DatetimeIndex(pd.to_datetime(frame.pop("date")), name="date")
-        return frame.astype("float64")
-
-    def last_bar_date(self, symbol: str) -> date | None:
-        """Return the date of the last stored bar for ``symbol``, or None."""
-        rows = self._read("SELECT MAX(date) FROM bars WHERE symbol = ?", (symbol,))
-        return date.fromisoformat(str(rows[0][0])) if rows and rows[0][0] else None
-
-    def bar_count(self, symbol: str | None = None) -> int:
-        """Return the number of stored bars (for ``symbol``, or all)."""
-        if symbol is None:
-            rows = self._read("SELECT COUNT(*) FROM bars")
-        else:
-            rows = self._read("SELECT COUNT(*) FROM bars WHERE symbol = ?", (symbol,))
-        return int(rows[0][0]) if rows else 0
-
-    def append_bars(self, symbol: str, bars: pd.DataFrame, source: str) -> int:
-        """Insert ``bars`` (a cleaned bars frame) for ``symbol`` in one transaction; return rows added.
-
-        Dates already stored are left as they are (never overwritten).
-        """
-        if bars.empty:
-            return 0
-        stamp = utcnow().isoformat(timespec="seconds")
-        rows = [
-            (symbol, ts.strftime("%Y-%m-%d"), float(r.open), float(r.high), float(r.low), float(r.close),
-             float(r.volume), source, stamp)
-            for ts, r in zip(bars.index, bars.itertuples(index=False), strict=True)
-        ]
-        with self._connect(write=True) as con:
-            con.execute("BEGIN IMMEDIATE")
+    @contextmanager
+    def refresh_lock(self) -> Iterator[bool]:
+        """A ``flock`` on ``<store>.refresh-lock`` next to the file (released by the kernel if the process dies)."""
+        lock_path = self.path.with_name(self.path.name + ".refresh-lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("a") as handle:
             try:
-                before = con.total_changes
-                con.executemany(
-                    "INSERT OR IGNORE INTO bars (symbol, date, open, high, low, close, volume, source, fetched_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-                added = con.total_changes - before
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        return added
-
-    # --- analyst actions ----------------------------------------------------------------------
-
-    def actions(self) -> pd.DataFrame:
-        """Return the stored analyst actions as an actions frame, newest first."""
-        cols = [c for c in ACTION_COLUMNS]
-        rows = self._read(f"SELECT {', '.join(cols)} FROM actions ORDER BY date DESC")
-        if not rows:
-            return empty_actions()
-        return normalize_actions(pd.DataFrame(rows, columns=cols))
-
-    def add_actions(self, actions: pd.DataFrame) -> int:
-        """Insert an actions frame in one transaction; return rows added (known actions are kept as they are)."""
-        if actions.empty:
-            return 0
-        stamp = utcnow().isoformat(timespec="seconds")
-        rows = []
-        for r in actions.itertuples(index=False):
-            rows.append((
-                r.date.strftime("%Y-%m-%d"), r.ticker, firm_key(r.firm), r.company, r.firm, r.analysts, r.action,
-                r.rating_from, r.rating_to,
-                None if pd.isna(r.target_from) else float(r.target_from),
-                None if pd.isna(r.target_to) else float(r.target_to),
-                None if pd.isna(r.target_horizon) else r.target_horizon.strftime("%Y-%m-%d"),
-                r.note, r.source, stamp,
-            ))
-        with self._connect(write=True) as con:
-            con.execute("BEGIN IMMEDIATE")
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
             try:
-                before = con.total_changes
-                con.executemany(
-                    "INSERT OR IGNORE INTO actions (date, ticker, firm_key, company, firm, analysts, action,"
-                    " rating_from, rating_to, target_from, target_to, target_horizon, note, source, fetched_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-                added = con.total_changes - before
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        return added
+                yield True
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    # --- fetch log ------------------------------------------------------------------------------
 
-    def log_fetch(self, record: FetchRecord) -> None:
-        """Append one row to the fetch log."""
-        with self._connect(write=True) as con:
-            con.execute(
-                "INSERT INTO fetch_log (symbol, source, kind, started_at, finished_at, rows, outcome, message)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (record.symbol, record.source, record.kind, record.started_at.isoformat(),
-                 record.finished_at.isoformat(), record.rows, record.outcome, record.message[:500]),
-            )
+def is_postgres_url(url: str) -> bool:
+    """Return True for a ``postgresql://`` (or ``postgres://``) connection URL."""
+    return url.startswith(("postgresql://", "postgres://"))
 
-    def _records(self, where: str, params: tuple[object, ...], limit: int) -> list[FetchRecord]:
-        rows = self._read(
-            "SELECT symbol, source, kind, started_at, finished_at, rows, outcome, message FROM fetch_log"
-            f" WHERE {where} ORDER BY id DESC LIMIT ?",
-            (*params, limit),
-        )
-        return [
-            FetchRecord(str(s), str(src), str(k), datetime.fromisoformat(str(a)), datetime.fromisoformat(str(b)),
-                        int(str(n)), str(o), str(m))
-            for s, src, k, a, b, n, o, m in rows
-        ]
 
-    def last_fetch(self, symbol: str, kind: str = "bars") -> FetchRecord | None:
-        """Return the latest fetch-log row for ``symbol`` and ``kind``, or None."""
-        found = self._records("symbol = ? AND kind = ?", (symbol, kind), 1)
-        return found[0] if found else None
+def open_store(settings: Settings) -> SqlStore:
+    """Return the store the settings name: PostgreSQL for a ``LEVELS_DATABASE_URL``, else the SQLite file."""
+    if settings.database_url:
+        from marketdata.pgstore import PostgresStore
 
-    def last_failure(self, source: str) -> FetchRecord | None:
-        """Return the latest failed fetch of ``source`` if it is the source's latest attempt, else None."""
-        found = self._records("source = ? AND outcome != 'skipped'", (source,), 1)
-        return found[0] if found and found[0].outcome in ("error", "empty") else None
-
-    def fetch_log(self, limit: int = 50) -> list[FetchRecord]:
-        """Return the newest ``limit`` fetch-log rows."""
-        return self._records("1 = 1", (), limit)
-
-    # --- watchlist ------------------------------------------------------------------------------
-
-    def watchlist(self) -> list[str]:
-        """Return the symbols the user added, in the order added."""
-        return [str(r[0]) for r in self._read("SELECT symbol FROM watchlist ORDER BY added_at, symbol")]
-
-    def add_to_watchlist(self, symbol: str) -> None:
-        """Add ``symbol`` to the user's watchlist (no-op if present)."""
-        with self._connect(write=True) as con:
-            con.execute(
-                "INSERT OR IGNORE INTO watchlist (symbol, added_at) VALUES (?, ?)",
-                (symbol, utcnow().isoformat(timespec="seconds")),
-            )
-
-    # --- analyst actions entered by hand -------------------------------------------------------------------
-
-    def add_user_action(self, action: pd.DataFrame, user: str) -> str:
-        """Insert the one row of ``action`` (an actions frame) as entered by ``user``; return its new id."""
-        if len(action) != 1:
-            raise ValueError("add_user_action takes exactly one row")
-        r = next(action.itertuples(index=False))
-        entry = uuid.uuid4().hex
-        row = (
-            entry, r.date.strftime("%Y-%m-%d"), r.ticker, r.company, r.firm, r.analysts, r.action, r.rating_from,
-            r.rating_to, None if pd.isna(r.target_from) else float(r.target_from),
-            None if pd.isna(r.target_to) else float(r.target_to),
-            None if pd.isna(r.target_horizon) else r.target_horizon.strftime("%Y-%m-%d"), r.note, r.source,
-            user, utcnow().isoformat(timespec="seconds"),
-        )
-        with self._connect(write=True) as con:
-            con.execute(
-                "INSERT INTO user_actions (id, date, ticker, company, firm, analysts, action, rating_from, rating_to,"
-                " target_from, target_to, target_horizon, note, source, entered_by, entered_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-        return entry
-
-    def retract_user_action(self, entry: str, user: str) -> bool:
-        """Record that ``user`` removed their entry ``entry``; return False (and write nothing) when the entry is
-        not theirs, unknown or already removed."""
-        with self._connect(write=True) as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                owner = con.execute("SELECT entered_by FROM user_actions WHERE id = ?", (entry,)).fetchone()
-                done = con.execute("SELECT 1 FROM user_action_retractions WHERE action_id = ?", (entry,)).fetchone()
-                if owner is None or owner[0] != user or done is not None:
-                    con.execute("ROLLBACK")
-                    return False
-                con.execute(
-                    "INSERT INTO user_action_retractions (action_id, retracted_by, retracted_at) VALUES (?, ?, ?)",
-                    (entry, user, utcnow().isoformat(timespec="seconds")),
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        return True
-
-    def user_actions(self, include_retracted: bool = False) -> pd.DataFrame:
-        """Return the hand-entered actions as an actions frame (origin ``user``) with ``entry_id``, ``entered_by``,
-        ``entered_at`` and ``retracted`` columns, newest first; retracted entries only when asked for."""
-        cols = [c for c in ACTION_COLUMNS]
-        rows: list[tuple[object, ...]] = []
-        if self._read("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'user_actions'"):
-            rows = self._read(  # (a store written before migration 2, and not written since, has no such table)
-                f"SELECT {', '.join('u.' + c for c in cols)}, u.id, u.entered_by, u.entered_at,"
-                " r.action_id IS NOT NULL FROM user_actions u"
-                " LEFT JOIN user_action_retractions r ON r.action_id = u.id ORDER BY u.entered_at DESC"
-            )
-        extra = ["entry_id", "entered_by", "entered_at", "retracted"]
-        if not rows:
-            return empty_actions().assign(**{c: pd.Series(dtype=object) for c in extra})
-        raw = pd.DataFrame(rows, columns=[*cols, *extra])
-        frame = normalize_actions(raw.assign(retracted=raw["retracted"].astype(bool)), origin="user",
-                                  keep=tuple(extra))
-        return frame if include_retracted else frame[~frame["retracted"]].reset_index(drop=True)
+        return PostgresStore(settings.database_url, version_ttl=settings.version_ttl,
+                             timeout=settings.database_timeout)
+    return Store(settings.db_path, version_ttl=settings.version_ttl)

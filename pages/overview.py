@@ -5,7 +5,7 @@ import streamlit as st
 from ui import data
 from ui.labels import md_escape
 from ui.navigation import require_navigation
-from ui.overview import COLUMNS, build_overview, visible_columns
+from ui.overview import COLUMNS, build_overview, request_notes, visible_columns
 from ui.overview_page import column_config, export_csv, filter_messages, read_filters
 from ui.overview_view import AVERAGES, CROSSES, ORDERS, SLUG_STATES
 
@@ -63,11 +63,14 @@ with st.form("add_symbol", clear_on_submit=True, border=False):
     cols = st.columns([3, 1])
     raw = cols[0].text_input("Add a symbol", max_chars=15, placeholder="e.g. HUT, BITF, BTC-USD")
     if cols[1].form_submit_button("Add") and raw:
-        symbol, message = data.repository().add_symbol(raw)
-        if symbol:
-            # Rerun so the table shows the new row; keep the confirmation for that run (a rerun clears the page).
-            st.session_state["_add_symbol_message"] = message
+        added = data.repository().add_symbol(raw)
+        if added.outcome in ("added", "already", "queued"):
+            # Rerun so the table (and the queue) shows it; keep the message for that run (a rerun clears the page).
+            st.session_state["_add_symbol_message"] = (added.outcome, added.message)
             st.rerun()
-        st.error(md_escape(message))
+        st.error(md_escape(added.message))
 if "_add_symbol_message" in st.session_state:
-    st.success(md_escape(st.session_state.pop("_add_symbol_message")))
+    outcome, message = st.session_state.pop("_add_symbol_message")
+    (st.info if outcome == "queued" else st.success)(md_escape(message))
+for note in request_notes(data.symbol_requests()):
+    st.caption(md_escape(note))

@@ -16,6 +16,7 @@ from analyst.targets import track_record
 from indicators.asof import indicator_frame
 from marketdata.positions import Position
 from marketdata.repository import LoadResult, Repository, default_repository
+from marketdata.store import StoreError, SymbolRequest
 from ui.chart import build_figure
 from ui.tables import key_numbers, lines_and_levels, markdown_table
 from ui.target_tables import ticker_table
@@ -28,23 +29,53 @@ def repository() -> Repository:
     return default_repository()
 
 
+class _StoreDown(Exception):
+    """Raised inside a cached function whose data was read while the store was down, so nothing is cached."""
+
+    def __init__(self, result: LoadResult | None = None) -> None:
+        super().__init__()
+        self.result = result  # the bars read (bundled only), when it was the bars that could not be read
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _load(symbol: str, version: str) -> LoadResult:
-    return repository().load(symbol, refresh=False)
+    result = repository().load(symbol, refresh=False)
+    if result.store_failed:
+        raise _StoreDown(result)
+    return result
+
+
+def _loaded(symbol: str, version: str) -> LoadResult:
+    try:
+        return _load(symbol, version)
+    except _StoreDown as down:
+        assert down.result is not None
+        return down.result
 
 
 def load(symbol: str, refresh: bool = True) -> LoadResult:
-    """Return the bars for ``symbol``, after a live refresh when one is due (see Repository.refresh)."""
+    """Return the bars for ``symbol``, after a live refresh when one is due (see Repository.refresh).
+
+    Cached per data version (see Repository.data_version), so bars another process stored reach the page within
+    the store's version TTL; a result read while the store was down is never cached (the page recovers by itself).
+    """
     repo = repository()
     outcome = repo.refresh(symbol) if refresh else None
-    result = _load(symbol, repo.data_version(symbol))
+    result = _loaded(symbol, repo.data_version(symbol))
     return repo.with_refresh(result, outcome) if outcome is not None else result
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
+def _indicators(symbol: str, version: str, asof: date | None) -> pd.DataFrame:
+    return indicator_frame(_load(symbol, version).bars, asof)
+
+
 def indicators(symbol: str, version: str, asof: date | None) -> pd.DataFrame:
     """Return the indicator frame for ``symbol`` cut at ``asof`` (cached per data version and as-of date)."""
-    return indicator_frame(_load(symbol, version).bars, asof)
+    try:
+        return _indicators(symbol, version, asof)
+    except _StoreDown:
+        return indicator_frame(_loaded(symbol, version).bars, asof)
 
 
 def version(symbol: str) -> str:
@@ -52,11 +83,23 @@ def version(symbol: str) -> str:
     return repository().data_version(symbol)
 
 
-@st.cache_data(show_spinner=False, ttl=60)
-def _actions() -> tuple[pd.DataFrame, str]:
-    frame = repository().actions()
-    digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()[:16]
-    return frame, f"{len(frame)}:{digest}"
+def _digest(frame: pd.DataFrame) -> str:
+    return hashlib.sha1(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()[:16]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _actions(store_version: str) -> tuple[pd.DataFrame, str]:
+    frame = repository().actions(strict=True)  # a StoreError is raised, so nothing is cached
+    return frame, f"{len(frame)}:{_digest(frame)}"
+
+
+def _actions_and_version() -> tuple[pd.DataFrame, str]:
+    repo = repository()
+    try:
+        return _actions(repo.actions_version())
+    except StoreError:
+        frame = repo.actions()  # the bundled ones
+        return frame, f"{len(frame)}:{_digest(frame)}:store-down"
 
 
 def clear_actions() -> None:
@@ -65,13 +108,13 @@ def clear_actions() -> None:
 
 
 def actions() -> pd.DataFrame:
-    """Return all analyst actions (bundled + stored), newest first; re-read at most once a minute."""
-    return _actions()[0]
+    """Return all analyst actions (bundled + stored), newest first; re-read when the store's actions change."""
+    return _actions_and_version()[0]
 
 
 def actions_version() -> str:
     """Return a string that changes whenever the analyst actions change (a cache key)."""
-    return _actions()[1]
+    return _actions_and_version()[1]
 
 
 def universe() -> list[str]:
@@ -79,13 +122,34 @@ def universe() -> list[str]:
     return repository().universe()
 
 
+def symbol_requests() -> list[SymbolRequest]:
+    """Return the newest requests for the refresh worker, newest first (team mode; empty otherwise)."""
+    repo = repository()
+    return repo.symbol_requests() if repo.settings.refresh_mode == "worker" else []
+
+
+def _strict_actions() -> pd.DataFrame:
+    """The actions for a cached function: raise (nothing cached) when they were read while the store was down."""
+    frame, version = _actions_and_version()
+    if version.endswith(":store-down"):
+        raise _StoreDown()
+    return frame
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
+def _picture(symbol: str, version: str, asof: date | None, actions_version: str) -> TechnicalPicture:
+    return build_picture(symbol, _load(symbol, version).bars, _strict_actions(), asof)
+
+
 def picture(symbol: str, version: str, asof: date | None, actions_version: str) -> TechnicalPicture:
     """Return the technical picture (indicators, trendlines, levels, latest action) of ``symbol`` as of ``asof``.
 
     Cached per data version of the bars and of the analyst actions (the picture holds the latest action).
     """
-    return build_picture(symbol, _load(symbol, version).bars, actions(), asof)
+    try:
+        return _picture(symbol, version, asof, actions_version)
+    except _StoreDown:
+        return build_picture(symbol, _loaded(symbol, version).bars, actions(), asof)
 
 
 def picture_as_of(symbol: str, asof: date | None) -> TechnicalPicture:
@@ -107,6 +171,13 @@ def positions() -> dict[str, Position]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
+def _chart(symbol: str, version: str, asof: date | None, actions_version: str, range_: str, scale: str,
+           show: tuple[str, ...]) -> go.Figure:
+    pic = _picture(symbol, version, asof, actions_version)
+    view = ViewState(symbol=symbol, asof=asof, range=range_, scale=scale, show=show)
+    return build_figure(pic.frame, _strict_actions(), view, picture=pic)
+
+
 def chart(symbol: str, version: str, asof: date | None, actions_version: str, range_: str, scale: str,
           show: tuple[str, ...]) -> go.Figure:
     """Return the chart of one view (see ui.chart.build_figure), built once per view and data version.
@@ -114,9 +185,12 @@ def chart(symbol: str, version: str, asof: date | None, actions_version: str, ra
     A resource cache: every session gets the same figure object, which nothing mutates (st.plotly_chart
     serializes a copy), so a rerun neither rebuilds nor unpickles it.
     """
-    pic = picture(symbol, version, asof, actions_version)
-    view = ViewState(symbol=symbol, asof=asof, range=range_, scale=scale, show=show)
-    return build_figure(pic.frame, actions(), view, picture=pic)
+    try:
+        return _chart(symbol, version, asof, actions_version, range_, scale, show)
+    except _StoreDown:
+        pic = picture(symbol, version, asof, actions_version)
+        view = ViewState(symbol=symbol, asof=asof, range=range_, scale=scale, show=show)
+        return build_figure(pic.frame, actions(), view, picture=pic)
 
 
 @dataclass(frozen=True)
@@ -135,15 +209,28 @@ class TickerTables:
     analyst_rows: int
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def ticker_tables(symbol: str, version: str, asof: date | None, bar: date, actions_version: str) -> TickerTables:
-    """Return the brief and the tables of the ticker page as of ``asof`` (``bar``: the as-of bar's date)."""
-    pic = picture(symbol, version, asof, actions_version)
+def _tables(pic: TechnicalPicture, actions_frame: pd.DataFrame, bars: pd.DataFrame, symbol: str,
+            bar: date) -> TickerTables:
     brief = write_brief(pic)
-    analysts = ticker_table(actions(), track_record(actions(), _load(symbol, version).bars, symbol, bar), symbol, bar)
+    analysts = ticker_table(actions_frame, track_record(actions_frame, bars, symbol, bar), symbol, bar)
     return TickerTables(
         brief.text, brief.markdown(),
         markdown_table(lines_and_levels(pic), {"Level": "${:,.2f}", "vs close (%)": "{:+.1f}%"}),
         markdown_table(key_numbers(pic.snapshot), {"Value": "${:,.2f}", "Close vs level (%)": "{:+.2f}%"}),
         markdown_table(analysts, raw={"Source"}), len(analysts),
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _ticker_tables(symbol: str, version: str, asof: date | None, bar: date, actions_version: str) -> TickerTables:
+    return _tables(_picture(symbol, version, asof, actions_version), _strict_actions(), _load(symbol, version).bars,
+                   symbol, bar)
+
+
+def ticker_tables(symbol: str, version: str, asof: date | None, bar: date, actions_version: str) -> TickerTables:
+    """Return the brief and the tables of the ticker page as of ``asof`` (``bar``: the as-of bar's date)."""
+    try:
+        return _ticker_tables(symbol, version, asof, bar, actions_version)
+    except _StoreDown:
+        return _tables(picture(symbol, version, asof, actions_version), actions(), _loaded(symbol, version).bars,
+                       symbol, bar)

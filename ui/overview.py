@@ -23,6 +23,7 @@ from indicators.key_levels import KeyLevel
 from indicators.windows import window
 from marketdata.positions import Position
 from marketdata.repository import LoadResult
+from marketdata.store import SymbolRequest
 from ui.labels import target_change
 from ui.overview_view import OverviewView
 
@@ -239,3 +240,23 @@ def build_overview(universe: list[str], view: OverviewView, load: Callable[[str]
     shown = replace(view, asof=asof)
     return Overview(table(rows, shown), data_notice(results), tuple(messages), len(rows),
                     sum(r.holding is not None for r in rows))
+
+
+REQUEST_WORDS = {
+    "not_found": "not found by the refresh worker",
+    "capped": "not added: the store follows its most symbols",
+}
+
+
+def request_notes(requests: list[SymbolRequest]) -> list[str]:
+    """Return one line for the symbols added through the form that wait for the refresh worker, and one per
+    recent request that came to nothing (newest first), from ``requests`` (newest first)."""
+    added = [r for r in requests if r.purpose == "watchlist"]
+    waiting = sorted({r.symbol for r in added if r.outcome is None})
+    notes = [f"Waiting for the refresh worker: {', '.join(waiting)}."] if waiting else []
+    seen: set[str] = set()
+    for r in added:
+        if r.outcome in REQUEST_WORDS and r.symbol not in seen and r.symbol not in waiting:
+            seen.add(r.symbol)
+            notes.append(f"{r.symbol}: {REQUEST_WORDS[r.outcome]}.")
+    return notes[:6]
