@@ -1,16 +1,24 @@
-"""Command line: ``python -m analyst levels SYMBOL [--asof YYYY-MM-DD] [--json] [--refresh]``, and
-``python -m analyst targets SYMBOL ...`` (analyst targets, see analyst.targets_cli).
+"""Command line: ``python -m analyst levels SYMBOL [--asof YYYY-MM-DD] [--json] [--refresh]``,
+``python -m analyst targets SYMBOL ...`` (analyst targets, see analyst.targets_cli) and
+``python -m analyst refresh [SYMBOL ...] [--loop SECONDS]``.
 
-Prints the brief, the EMA/band values, the trendlines and the horizontal levels as of the date, from the
-bundled snapshot and the local store (no network unless ``--refresh`` is given and offline mode is off).
+``levels`` prints the brief, the EMA/band values, the trendlines and the horizontal levels as of the date, from
+the bundled snapshot and the store (no network unless ``--refresh`` is given and offline mode is off).
 Exit status: 0 on success, 1 when there is no data, 2 for invalid arguments.
+
+``refresh`` is the refresh worker (:mod:`marketdata.worker`): it fetches new bars and analyst actions into the
+store, one line per symbol on stdout (``refresh SYMBOL OUTCOME ROWS [message]``, ``request ID SYMBOL RESULT``, or
+``busy: ...`` when another worker holds the lock). With ``--loop`` it runs a pass every SECONDS until SIGTERM or
+Ctrl-C. Exit status: 0 (also when busy), 1 when the store cannot be reached, 2 for invalid arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -23,7 +31,9 @@ from indicators.key_levels import KeyLevel, major_line
 from indicators.levels import Level
 from indicators.trendlines import Trendline
 from marketdata.repository import Repository, default_repository
+from marketdata.store import StoreError
 from marketdata.symbols import InvalidSymbol, normalize_symbol
+from marketdata.worker import RefreshWorker
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     levels.add_argument("--json", action="store_true", help="print JSON instead of text")
     levels.add_argument("--refresh", action="store_true", help="try a live refresh first (unless LEVELS_OFFLINE=1)")
     targets_cli.add_parser(commands)
+    refresh = commands.add_parser("refresh", help="the refresh worker: fetch new bars and analyst actions")
+    refresh.add_argument("symbols", nargs="*", metavar="SYMBOL",
+                         help="refresh these now (default: answer queued requests, then every symbol that is due)")
+    refresh.add_argument("--loop", type=float, default=None, metavar="SECONDS",
+                         help="run a pass every SECONDS until stopped (default: one pass)")
     return parser
 
 
@@ -117,9 +132,46 @@ def picture_text(p: TechnicalPicture, source: str) -> str:
     return "\n".join(out)
 
 
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def refresh_main(args: argparse.Namespace, repository: Repository | None) -> int:
+    """Run the refresh worker (one pass, or a loop); return the exit status."""
+    try:
+        symbols = [normalize_symbol(s) for s in args.symbols]
+    except InvalidSymbol as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.loop is not None and not 1 <= args.loop <= 86_400:
+        print("error: --loop takes 1 to 86400 seconds", file=sys.stderr)
+        return 2
+    repo = repository or default_repository()
+    worker = RefreshWorker(repo, _say)
+    try:
+        if args.loop is None:
+            try:
+                worker.run_pass(symbols)
+            except StoreError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            return 0
+        stop = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
+        worker.loop(args.loop, stop, symbols)
+        return 0
+    finally:
+        if repository is None:
+            repo.close()
+
+
 def main(argv: list[str] | None = None, repository: Repository | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "refresh":
+        return refresh_main(args, repository)
     try:
         symbol = normalize_symbol(args.symbol)
     except InvalidSymbol as exc:
