@@ -669,6 +669,15 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
 
+def store_at(target: str | Path, version_ttl: float = 0.0) -> SqlStore:
+    """Return the store at ``target``: a ``postgresql://`` URL, or the path of an SQLite file."""
+    if isinstance(target, str) and is_postgres_url(target):
+        from marketdata.pgstore import PostgresStore
+
+        return PostgresStore(target, version_ttl=version_ttl)
+    return Store(Path(target), version_ttl=version_ttl)
+
+
 def open_store(settings: Settings) -> SqlStore:
     """Return the store the settings name: PostgreSQL for a ``LEVELS_DATABASE_URL``, else the SQLite file."""
     if settings.database_url:

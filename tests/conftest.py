@@ -1,7 +1,10 @@
-"""Shared fixtures: every test runs offline against a private, empty data directory."""
+"""Shared fixtures: every test runs offline against a private, empty data directory (SQLite, inline refresh: the
+team-mode settings of the environment are cleared), and a real PostgreSQL server for the tests that ask for one."""
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -12,6 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SYMBOLS = ("CIFR", "CLSK", "IREN", "MARA", "RIOT")
+TEAM_SETTINGS = ("LEVELS_DATABASE_URL", "LEVELS_DATABASE_TIMEOUT", "LEVELS_REFRESH", "LEVELS_VERSION_TTL",
+                 "LEVELS_MAX_SYMBOLS", "LEVELS_NEW_SYMBOLS_PER_MINUTE")
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +24,54 @@ def _offline_private_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch
     data_dir = tmp_path_factory.mktemp("store")
     monkeypatch.setenv("LEVELS_DATA_DIR", str(data_dir))
     monkeypatch.setenv("LEVELS_OFFLINE", "1")
+    for name in TEAM_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
     return data_dir
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally; fail under ``CI=true``, where every test must run."""
+    if in_ci():
+        pytest.fail(f"{reason} — CI=true, so this is an error, not a skip", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """One real PostgreSQL server for the session (Debian's binaries; see deploy.local.PostgresServer)."""
+    from deploy.local import PostgresServer, ServerError
+
+    try:
+        server = PostgresServer()
+    except (ServerError, OSError) as exc:
+        skip_or_fail(f"PostgreSQL tests need Debian's postgresql package: {exc}")
+    try:
+        server.start()
+    except (ServerError, OSError) as exc:
+        server.close()
+        skip_or_fail(f"the PostgreSQL server could not be started: {exc}")
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+_DATABASES = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(postgres) -> Iterator[str]:
+    """The URL of a fresh, empty database on the session's PostgreSQL server (dropped after the test)."""
+    name = f"t{os.getpid()}_{next(_DATABASES)}"
+    url = postgres.create_database(name)
+    try:
+        yield url
+    finally:
+        postgres.drop_database(name)
 
 
 def read_bars(symbol: str) -> pd.DataFrame:

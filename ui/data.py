@@ -23,9 +23,14 @@ from ui.target_tables import ticker_table
 from ui.viewstate import ViewState
 
 
-@st.cache_resource(show_spinner=False)
+def _release(repo: Repository) -> None:
+    repo.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_release)
 def repository() -> Repository:
-    """Return the process-wide repository (settings from the environment, yfinance as live source)."""
+    """Return the process-wide repository (settings from the environment, yfinance as live source); its store's
+    connections are closed when the cache lets it go."""
     return default_repository()
 
 

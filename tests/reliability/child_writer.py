@@ -5,6 +5,8 @@ once. Run from the project root::
 
     python tests/reliability/child_writer.py DB SYMBOL FIRST_DAY BATCHES BATCH_ROWS TAG [wait] [reverse]
 
+DB is the path of an SQLite file or a ``postgresql://`` URL (the store contract suite runs it on both).
+
 It appends ``BATCHES`` transactions of ``BATCH_ROWS`` bars each for ``SYMBOL``, on consecutive calendar days
 starting ``FIRST_DAY`` days after 1900-01-01 (so two writers can be given disjoint or overlapping days). Every
 bar of a writer carries ``TAG`` in its volume, so the test can tell which writer a stored row came from.
@@ -28,7 +30,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from marketdata.store import Store  # noqa: E402
+from marketdata.store import store_at  # noqa: E402
 
 EPOCH = pd.Timestamp("1900-01-01")
 
@@ -48,7 +50,7 @@ def batch_frame(first_day: int, rows: int, tag: float) -> pd.DataFrame:
 def main(argv: list[str]) -> int:
     db, symbol, first, batches, size, tag = argv[:6]
     flags = set(argv[6:])
-    store = Store(Path(db))
+    store = store_at(db)
     first_day, n_batches, batch_rows, tag_value = int(first), int(batches), int(size), float(tag)
     print("ready", flush=True)
     if "wait" in flags:  # start writing when the parent says so, to line up two writers
