@@ -110,3 +110,17 @@ def fresh_yfinance(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         SingletonMeta._instances.pop(YfData, None)
         if previous is not None:
             SingletonMeta._instances[YfData] = previous
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """The test once on an SQLite file and once on a fresh database of the session's PostgreSQL server."""
+    from tests.backends import Backend
+
+    target = str(tmp_path / "levels.sqlite3") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = Backend(request.param, target, tmp_path)
+    try:
+        yield engine
+    finally:
+        for store in engine.opened:
+            store.close()
