@@ -18,11 +18,17 @@ starlette_websocket.py``), as the frontend does on a page load:
 
 A later :meth:`StreamlitSession.load` on the same connection is an in-app navigation (another rerun of the
 same session). Only 127.0.0.1 / localhost URLs are accepted, and every wait has a timeout.
+
+Through a TLS proxy (the team deployment's nginx): ``https://NAME:PORT`` with ``resolve="127.0.0.1"`` (the name
+is sent as SNI and ``Host``, the socket goes to loopback), an ``ssl_context`` that trusts the proxy's certificate, and
+``cookies=True``: the ``_streamlit_xsrf`` cookie of the health check's answer is sent on the later requests and the
+websocket handshake, as a browser does (the proxy keeps a browser on one replica by that cookie).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -54,27 +60,54 @@ class PageLoad:
     error: str = ""
 
 
-def _check_loopback(base_url: str) -> tuple[str, int]:
+def _check_loopback(base_url: str, resolve: str | None = None) -> tuple[str, int]:
+    """Return ``(host, port)`` of ``base_url`` after checking the connection goes to loopback only."""
     parts = urlsplit(base_url)
-    if parts.scheme != "http" or parts.hostname not in LOOPBACK_HOSTS or parts.port is None:
-        raise ValueError(f"only http://127.0.0.1:PORT is allowed, got {base_url!r}")
+    if parts.scheme not in ("http", "https") or parts.hostname is None or parts.port is None:
+        raise ValueError(f"only http(s)://HOST:PORT URLs are allowed, got {base_url!r}")
+    if (resolve or parts.hostname) not in LOOPBACK_HOSTS:
+        raise ValueError(f"only loopback connections are allowed, got {base_url!r} resolved to {resolve!r}")
     return parts.hostname, parts.port
 
 
-async def http_get(base_url: str, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
-    """A plain HTTP/1.1 GET on loopback (no proxy, no redirects); return (status, body)."""
-    host, port = _check_loopback(base_url)
+def _cookie_values(head: bytes) -> dict[str, str]:
+    """Return the ``name=value`` pairs of the ``Set-Cookie`` headers of an HTTP answer's head."""
+    found: dict[str, str] = {}
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"set-cookie":
+            pair = value.decode("latin-1").strip().split(";", 1)[0]
+            key, _, val = pair.partition("=")
+            found[key.strip()] = val.strip()
+    return found
+
+
+async def http_get(base_url: str, path: str, timeout: float = 10.0, *, resolve: str | None = None,
+                   ssl_context: ssl.SSLContext | None = None, cookies: dict[str, str] | None = None,
+                   ) -> tuple[int, bytes]:
+    """A plain HTTP/1.1 GET on loopback (no proxy, no redirects); return (status, body).
+
+    With ``cookies`` (a dict), its entries are sent and the answer's ``Set-Cookie`` values are stored in it.
+    """
+    host, port = _check_loopback(base_url, resolve)
+    secure = urlsplit(base_url).scheme == "https"
 
     async def _get() -> tuple[int, bytes]:
-        reader, writer = await asyncio.open_connection(host, port)
+        reader, writer = await asyncio.open_connection(
+            resolve or host, port, ssl=(ssl_context or True) if secure else None,
+            server_hostname=host if secure else None,
+        )
         try:
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
+            cookie = f"Cookie: {'; '.join(f'{k}={v}' for k, v in cookies.items())}\r\n" if cookies else ""
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{cookie}Connection: close\r\n\r\n".encode())
             await writer.drain()
             raw = await reader.read()
         finally:
             writer.close()
         head, _, body = raw.partition(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
+        if cookies is not None:
+            cookies.update(_cookie_values(head))
         return status, body
 
     return await asyncio.wait_for(_get(), timeout)
@@ -100,31 +133,45 @@ def rerun_backmsg(query: str, page_name: str, url: str) -> bytes:
 class StreamlitSession:
     """One browser tab: a websocket connection to the server, on which pages are loaded one after another."""
 
-    def __init__(self, base_url: str, *, http_checks: bool = True, timeout: float = 60.0) -> None:
-        host, port = _check_loopback(base_url)
-        self.base_url = f"http://{host}:{port}"
-        self.ws_url = f"ws://{host}:{port}/_stcore/stream"
+    def __init__(self, base_url: str, *, http_checks: bool = True, timeout: float = 60.0,
+                 resolve: str | None = None, ssl_context: ssl.SSLContext | None = None, cookies: bool = False) -> None:
+        host, port = _check_loopback(base_url, resolve)
+        scheme = urlsplit(base_url).scheme
+        self.base_url = f"{scheme}://{host}:{port}"
+        self.ws_url = f"{'wss' if scheme == 'https' else 'ws'}://{host}:{port}/_stcore/stream"
         self.http_checks = http_checks
         self.timeout = timeout
+        self.resolve = resolve
+        self.ssl_context = ssl_context
+        self.cookies: dict[str, str] | None = {} if cookies else None
         self.ws: ClientConnection | None = None
         self.loads = 0
 
     async def open(self) -> None:
         if self.http_checks:
             for path in ("/_stcore/health", "/_stcore/host-config"):
-                status, _ = await http_get(self.base_url, path, self.timeout)
+                status, _ = await http_get(self.base_url, path, self.timeout, resolve=self.resolve,
+                                           ssl_context=self.ssl_context, cookies=self.cookies)
                 if status != 200:
                     raise ConnectionError(f"GET {path} -> HTTP {status}")
+        extra: dict[str, object] = {}
+        if self.resolve is not None:
+            extra["host"] = self.resolve
+        if self.ws_url.startswith("wss:"):
+            extra["ssl"] = self.ssl_context or True
+        if self.cookies:
+            extra["additional_headers"] = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         self.ws = await connect(
             self.ws_url,
-            origin=self.base_url,
-            subprotocols=list(SUBPROTOCOLS),
+            origin=self.base_url,  # type: ignore[arg-type]
+            subprotocols=list(SUBPROTOCOLS),  # type: ignore[list-item]
             proxy=None,  # loopback only, never through an environment proxy
             max_size=MAX_MESSAGE_BYTES,
             open_timeout=self.timeout,
             ping_interval=None,
             close_timeout=5,
             user_agent_header="levels-load-benchmark",
+            **extra,  # type: ignore[arg-type]
         )
 
     async def close(self) -> None:

@@ -387,7 +387,8 @@ class TeamDeployment:
     nginx in front: the README's team setup on loopback. Use as a context manager (everything is stopped)."""
 
     def __init__(self, workdir: Path, postgres: PostgresServer, *, replicas: int = 2, worker: bool = True,
-                 env: Mapping[str, str] | None = None, dbname: str = "levels") -> None:
+                 env: Mapping[str, str] | None = None, worker_env: Mapping[str, str] | None = None,
+                 dbname: str = "levels") -> None:
         self.workdir = workdir
         self.postgres = postgres
         self.database_url = postgres.create_database(dbname)
@@ -396,12 +397,13 @@ class TeamDeployment:
         settings.update({
             "LEVELS_DATABASE_URL": self.database_url, "LEVELS_PUBLIC_HOST": PUBLIC_HOST,
             "STREAMLIT_SERVER_COOKIE_SECRET": os.urandom(16).hex(), "LEVELS_PYTHON": sys.executable,
-            "LEVELS_DATA_DIR": str(workdir / "data"),
+            "LEVELS_DATA_DIR": str(workdir / "data"), "LEVELS_OFFLINE": "0",
         })
         settings.update(env or {})
         self.procfile = Procfile(settings, workdir)
         self.replica_count = replicas
         self.with_worker = worker
+        self.worker_env = dict(worker_env or {})
         self.replicas: list[Replica] = []
         self.worker: subprocess.Popen[bytes] | None = None
         self.nginx: Nginx | None = None
@@ -413,7 +415,7 @@ class TeamDeployment:
         self.procfile.env["LEVELS_PUBLIC_ORIGIN"] = f"https://{PUBLIC_HOST}:{port}"
         self.replicas = [self.procfile.start_web(i) for i in range(self.replica_count)]
         if self.with_worker:
-            self.worker = self.procfile.start("worker", "worker.log")
+            self.worker = self.procfile.start("worker", "worker.log", self.worker_env)
         self.nginx.upstreams = [r.address for r in self.replicas]
         self.nginx.start(port)
         return self

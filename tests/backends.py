@@ -18,7 +18,7 @@ from marketdata.config import Settings
 from marketdata.store import SqlStore, store_at
 
 
-def _plain(value: object) -> object:
+def plain(value: object) -> object:
     """A stored value as plain data: dates and times as ISO text (SQLite stores them so; PostgreSQL natively)."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
@@ -69,7 +69,7 @@ class Backend:
             with psycopg.connect(self.target, autocommit=True) as conn:
                 cur = conn.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
                 rows = cur.fetchall() if cur.description else []
-        return [tuple(_plain(v) for v in row) for row in rows]
+        return [tuple(plain(v) for v in row) for row in rows]
 
     def tables(self) -> set[str]:
         if self.name == "sqlite":

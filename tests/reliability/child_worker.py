@@ -8,7 +8,8 @@ STORE is an SQLite path or a ``postgresql://`` URL. The source answers every sym
 last bundled (or stored) one, taking DELAY seconds per request, and prints ``fetch SYMBOL`` before each answer; an
 unknown symbol (one whose name starts with ``ZZ``) gets no rows. With ``actions`` each symbol also gets one analyst
 action (firm "Child Worker Research", dated the day of its first new bar). New York time is frozen at 2026-11-20
-21:00 (so the bars are final). With ``wait`` it prints ``ready`` and waits for a line on stdin before the pass. The
+21:00 (so the bars are final). The limits on new symbols come from the environment (``LEVELS_MAX_SYMBOLS``,
+``LEVELS_NEW_SYMBOLS_PER_MINUTE``). With ``wait`` it prints ``ready`` and waits for a line on stdin before the pass. The
 worker's own lines (``refresh ...``, ``request ...``, ``busy: ...``) follow on stdout.
 """
 
@@ -29,7 +30,7 @@ import pytest  # noqa: E402
 
 from analyst.cli import main as cli_main  # noqa: E402
 from marketdata.actions import normalize_actions  # noqa: E402
-from marketdata.config import Settings  # noqa: E402
+from marketdata.config import Settings, load_settings  # noqa: E402
 from marketdata.repository import Repository  # noqa: E402
 from marketdata.sources import SourceError  # noqa: E402
 from marketdata.store import is_postgres_url  # noqa: E402
@@ -71,9 +72,11 @@ def main(argv: list[str]) -> int:
     target, data_dir, delay = argv[0], Path(argv[1]), float(argv[2])
     flags = dict(a.split("=", 1) if "=" in a else (a, "") for a in argv[3:])
     freeze_new_york(pytest.MonkeyPatch())
+    limits = load_settings()  # LEVELS_MAX_SYMBOLS and LEVELS_NEW_SYMBOLS_PER_MINUTE from the environment
     settings = Settings(data_dir=data_dir, offline=False, refresh_timeout=5.0, refresh_interval=900.0,
                         failure_cooldown=300.0, database_url=target if is_postgres_url(target) else None,
-                        version_ttl=0.0)
+                        version_ttl=0.0, max_symbols=limits.max_symbols,
+                        new_symbols_per_minute=limits.new_symbols_per_minute)
     if not is_postgres_url(target):  # the SQLite file is DATA_DIR/levels.sqlite3
         settings = replace(settings, data_dir=Path(target).parent)
     repo = Repository(settings, ChildSource(delay, "actions" in flags))
