@@ -178,6 +178,14 @@ def main(argv: list[str] | None = None, repository: Repository | None = None) ->
         print(f"error: {exc}", file=sys.stderr)
         return 2
     repo = repository or default_repository()
+    try:
+        return _levels(args, symbol, repo)
+    finally:
+        if repository is None:
+            repo.close()
+
+
+def _levels(args: argparse.Namespace, symbol: str, repo: Repository) -> int:
     result = repo.load(symbol, refresh=args.refresh)
     for notice in result.notices:
         print(f"note: {notice}", file=sys.stderr)

@@ -199,9 +199,10 @@ def pct(values: list[float], q: float) -> float:
 
 
 class Runner:
-    def __init__(self, server: Server, deadline: float) -> None:
+    def __init__(self, server: Server, deadline: float, session_options: dict[str, object] | None = None) -> None:
         self.server = server
         self.deadline = deadline
+        self.session_options = session_options or {}  # e.g. TLS and cookies through a proxy (benchmarks.team_load)
         self.rng = random.Random(SEED)
         self.counter = itertools.count()
         self.sessions = 0  # sessions opened against this server so far
@@ -218,7 +219,7 @@ class Runner:
     async def one_page(self, query: str) -> PageLoad:
         """A full page load in a fresh session (new connection), closed afterwards."""
         self.sessions += 1
-        async with StreamlitSession(self.server.url, timeout=LOAD_TIMEOUT) as session:
+        async with StreamlitSession(self.server.url, timeout=LOAD_TIMEOUT, **self.session_options) as session:  # type: ignore[arg-type]
             return await session.load(query)
 
     def _measure(self, phase: Phase, coro_factory) -> Phase:
@@ -271,7 +272,8 @@ class Runner:
                 pages = 1 if rng.random() < 0.5 else 2
                 soak.sessions += 1
                 self.sessions += 1
-                async with StreamlitSession(self.server.url, timeout=LOAD_TIMEOUT) as session:
+                async with StreamlitSession(self.server.url, timeout=LOAD_TIMEOUT,
+                                            **self.session_options) as session:  # type: ignore[arg-type]
                     for page in range(pages):
                         if page:
                             await asyncio.sleep(rng.uniform(0.5, 2.0))  # reads, then picks another ticker

@@ -7,14 +7,22 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 
-# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
-if [ ! -x /usr/bin/chromium ]; then
+# Debian packages the tests start themselves: Chromium (browser tests; Playwright cannot download browsers here),
+# PostgreSQL (store contract suite, team mode) and nginx + openssl (the team deployment test).
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v openssl >/dev/null || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   if command -v apt-get >/dev/null; then
-    echo "Installing Debian's chromium for the browser tests..."
-    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    echo "Installing Debian's ${missing[*]} for the tests..."
+    $SUDO apt-get update -qq
+    # The tests do not use the packages' own services: they start private servers on free loopback ports.
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "No /usr/bin/chromium and no apt-get: browser tests will be skipped (they fail under CI=true)."
+    echo "Missing ${missing[*]} and no apt-get: those tests will be skipped (they fail under CI=true)."
   fi
 fi
 
