@@ -68,6 +68,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--think", type=float, nargs=2, default=(5.0, 20.0), metavar=("MIN", "MAX"),
                         help="pause before each load, seconds (uniform)")
     parser.add_argument("--single", type=int, default=20, help="sequential loads of the single-user baseline")
+    parser.add_argument("--burst", action="store_true",
+                        help="no pauses: each user loads its pages back to back (N loads in flight at all times)")
     parser.add_argument("--quick", action="store_true", help="N = 5, 10; pauses of 1-3 s; 10 single loads")
     args = parser.parse_args(argv)
     if args.quick:
@@ -120,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         phases: list[tuple[int, Phase, Phase]] = []
         for users in args.sessions:
             loads = max(args.loads, -(-args.min_samples // users))
-            one = runners[1].concurrent(users, loads, tuple(args.think))
-            two = runners[2].concurrent(users, loads, tuple(args.think))
+            think = None if args.burst else tuple(args.think)
+            one = runners[1].concurrent(users, loads, think)
+            two = runners[2].concurrent(users, loads, think)
             phases.append((users, one, two))
         lines = [
             "# Team load: nginx in front of 1 replica vs 2 replicas (same run)",
@@ -133,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             f"`python -m benchmarks.team_load {' '.join(argv if argv is not None else sys.argv[1:])}`",
             "- Setup: deploy/Procfile `web` replicas (team mode, PostgreSQL store), nginx from deploy/nginx templates "
             "(TLS), all on this machine; clients in this process, through nginx, each load a fresh session",
-            f"- Paced: each of N users pauses U({args.think[0]:g}, {args.think[1]:g}) s before each of its loads; "
-            "time to chart in seconds; CPU = the replicas' CPU time ÷ wall time (100 % = one core)",
+            ("- Burst: each of N users loads its pages back to back (N loads in flight)" if args.burst else
+             f"- Paced: each of N users pauses U({args.think[0]:g}, {args.think[1]:g}) s before each of its loads")
+            + "; time to chart in seconds; CPU = the replicas' CPU time ÷ wall time (100 % = one core)",
             "",
             "| N | 1 replica p50 | p95 | errors | CPU | 2 replicas p50 | p95 | errors | CPU | p50 2÷1 | p95 2÷1 |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -247,7 +247,8 @@ class Nginx:
     def _render(self) -> Path:
         site = self.prefix / "levels.conf"
         site.write_text(render((DEPLOY / "nginx" / "levels.conf.template").read_text(), {
-            "LISTEN": f"127.0.0.1:{self.port}", "PUBLIC_HOST": self.public_host, "TLS_CERT": str(self.cert),
+            "LISTEN": f"127.0.0.1:{self.port}", "PUBLIC_HOST": self.public_host, "PUBLIC_ORIGIN": self.url,
+            "TLS_CERT": str(self.cert),
             "TLS_KEY": str(self.key), "UPSTREAM_SERVERS": ",".join(self.upstreams),
         }))
         main = self.prefix / "nginx.conf"

@@ -9,7 +9,11 @@ cd "$(dirname "$0")/.."
 : "${LEVELS_PUBLIC_ORIGIN:?LEVELS_PUBLIC_ORIGIN: the origin users open, e.g. https://levels.example.com}"
 : "${STREAMLIT_SERVER_COOKIE_SECRET:?STREAMLIT_SERVER_COOKIE_SECRET: one secret, the same on every replica}"
 export LEVELS_REFRESH="${LEVELS_REFRESH:-worker}"
+# browser.serverAddress = the public name: Streamlit accepts the public origin by it at once. Without it, an Origin
+# whose host:port differs from Host (a proxy on another port) makes Streamlit look up this machine's external IP,
+# a blocking web request on its event loop (seconds for every session when the replica has no internet access).
 exec "${LEVELS_PYTHON:-.venv/bin/python}" -m streamlit run dashboard.py \
   --server.address "${LEVELS_WEB_ADDRESS:-127.0.0.1}" --server.port "$PORT" --server.headless true \
   --server.fileWatcherType none --server.runOnSave false \
-  --server.allowedHosts "$LEVELS_PUBLIC_HOST" --server.corsAllowedOrigins "$LEVELS_PUBLIC_ORIGIN"
+  --server.allowedHosts "$LEVELS_PUBLIC_HOST" --server.corsAllowedOrigins "$LEVELS_PUBLIC_ORIGIN" \
+  --browser.serverAddress "$LEVELS_PUBLIC_HOST"

@@ -9,6 +9,8 @@ zone UTC, a 30 s statement timeout). Dates are ``DATE``, times ``TIMESTAMPTZ``, 
   in ``schema_migrations``; a newer schema is refused (:class:`SchemaTooNew`) on the first read and every write.
 * ``data_changes`` ids grow in commit order: a write takes a transaction-level advisory lock just before it adds
   its ``data_changes`` row, so a reader that has seen id N has seen every commit up to N.
+* Symbol requests are counted against the limit and inserted under a transaction-level advisory lock, so replicas
+  queueing at once cannot pass the limit together.
 * The refresh worker's lock is a session-level advisory lock on a connection of its own: released when the pass
   ends, or when the worker's connection dies with it.
 * Outage: when no connection can be had within ``timeout`` seconds the store raises :class:`StoreUnavailable`
@@ -42,6 +44,7 @@ LOCK_NAMESPACE = 0x4C56  # advisory locks are (namespace, key) pairs of int4
 MIGRATION_LOCK = (LOCK_NAMESPACE, 1)
 CHANGES_LOCK = (LOCK_NAMESPACE, 2)
 REFRESH_LOCK = (LOCK_NAMESPACE, 3)
+REQUESTS_LOCK = (LOCK_NAMESPACE, 4)
 POOL_SIZE = 4
 RETRY_AFTER = 2.0  # seconds an unreachable server is not asked again
 LOST = "the connection to the database server was lost"
@@ -220,6 +223,9 @@ class PostgresStore(SqlStore):
 
     def _serialize_changes(self, tx: Tx) -> None:
         tx.execute("SELECT pg_advisory_xact_lock(?, ?)", CHANGES_LOCK)
+
+    def _serialize_requests(self, tx: Tx) -> None:
+        tx.execute("SELECT pg_advisory_xact_lock(?, ?)", REQUESTS_LOCK)
 
     def _insert(self, table: str, columns: Sequence[str]) -> str:
         marks = ", ".join("?" * len(columns))

@@ -11,6 +11,8 @@ queues a request for a symbol that has no data yet.
 
 Abuse limits, in both modes: a symbol with no data at all (a *new* symbol) is fetched or queued only while the
 store follows fewer than ``max_symbols`` symbols, and at most ``new_symbols_per_minute`` times a minute per process.
+A queued request is counted and inserted atomically (several replicas cannot pass the limit together); an inline
+fetch is counted before it starts, so several processes fetching inline at once may each add one.
 """
 
 from __future__ import annotations
@@ -143,6 +145,7 @@ class Repository:
         self.snapshot = Snapshot(self.settings.bundled_dir)
         self.store = open_store(self.settings)
         self._bundled = frozenset(self.snapshot.symbols())
+        self._always = frozenset(DEFAULT_UNIVERSE) | self._bundled  # followed whatever the store holds
         self.new_symbols = RateWindow(self.settings.new_symbols_per_minute)
 
     def close(self) -> None:
@@ -164,7 +167,7 @@ class Repository:
         """Return the symbols the store follows: the default five, the bundled and added ones, those with stored
         bars and those queued for the refresh worker (what ``max_symbols`` caps). Raises StoreError."""
         pending = {r.symbol for r in self.store.symbol_requests(pending_only=True, limit=10_000)}
-        return {*DEFAULT_UNIVERSE, *self._bundled, *self.store.watchlist(), *self.store.symbols(), *pending}
+        return {*self._always, *self.store.watchlist(), *self.store.symbols(), *pending}
 
     def _new_symbol_allowed(self, symbol: str) -> Outcome | None:
         """Return None if a new symbol may be fetched or queued now (and count it), else why not."""
@@ -234,7 +237,9 @@ class Repository:
         refused = self._new_symbol_allowed(symbol)
         if refused is not None:
             return refused
-        self.store.request_symbol(symbol, purpose)
+        # Counted again with the insert, atomically: another process may have queued one meanwhile.
+        if self.store.request_symbol(symbol, purpose, self.settings.max_symbols, self._always) is None:
+            return "capped"
         return "queued"
 
     def symbol_requests(self, limit: int = 20) -> list[SymbolRequest]:

@@ -26,7 +26,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -217,6 +217,9 @@ class SqlStore:
 
     def _serialize_changes(self, tx: Tx) -> None:
         """Make ``data_changes`` ids grow in commit order (SQLite: writers are serialized already)."""
+
+    def _serialize_requests(self, tx: Tx) -> None:
+        """Let no other request transaction run between this one's count and insert (SQLite: already so)."""
 
     # --- data versions --------------------------------------------------------------------------
 
@@ -470,16 +473,32 @@ class SqlStore:
 
     # --- symbol requests (team mode: web processes ask, the refresh worker fetches) -------------------
 
-    def request_symbol(self, symbol: str, purpose: RequestPurpose) -> int:
-        """Queue a request for the refresh worker to fetch ``symbol``; return the request's id."""
+    def request_symbol(self, symbol: str, purpose: RequestPurpose, limit: int | None = None,
+                       base: Iterable[str] = ()) -> int | None:
+        """Queue a request for the refresh worker to fetch ``symbol``; return the request's id.
+
+        With ``limit``: only while the followed symbols other than ``symbol`` (``base``, the watchlist, the symbols
+        with stored bars and those queued) are fewer than ``limit``; None (nothing queued) otherwise. The count and
+        the insert are one transaction that no other request can interleave with, so processes queueing at once
+        cannot pass the limit together.
+        """
         with self._transaction() as tx:
-            rows = tx.query(
+            self._serialize_requests(tx)
+            if limit is not None:
+                rows = tx.query(
+                    "SELECT symbol FROM watchlist UNION SELECT DISTINCT symbol FROM bars UNION SELECT r.symbol"
+                    " FROM symbol_requests r LEFT JOIN symbol_request_results x ON x.request_id = r.id"
+                    " WHERE x.request_id IS NULL"
+                )
+                if len(({str(r[0]) for r in rows} | set(base)) - {symbol}) >= limit:
+                    return None
+            inserted = tx.query(
                 "INSERT INTO symbol_requests (symbol, purpose, requested_at) VALUES (?, ?, ?) RETURNING id",
                 (symbol, purpose, self._stamp(utcnow())),
             )
             self._changed(tx, "requests", "", 1)
         self._wrote()
-        return int(str(rows[0][0]))
+        return int(str(inserted[0][0]))
 
     def finish_request(self, request_id: int, outcome: RequestOutcome, message: str = "") -> None:
         """Record what came of a request (once; a second answer for the same request is ignored)."""

@@ -369,14 +369,19 @@ def _tls(team, server_name: str) -> ssl.SSLSocket:
     return context.wrap_socket(raw, server_hostname=server_name)
 
 
-def _handshake(team, host: str, origin: str | None) -> bytes:
-    """Send a websocket handshake for /_stcore/stream through nginx (SNI levels.test); return the status line."""
+def _handshake(team, host: str, origin: str | None, replica: object | None = None) -> bytes:
+    """Send a websocket handshake for /_stcore/stream through nginx (SNI levels.test), or straight to ``replica``;
+    return the answer's status line (empty when the connection was closed without one)."""
     key = base64.b64encode(os.urandom(16)).decode()
     lines = ["GET /_stcore/stream HTTP/1.1", f"Host: {host}", "Upgrade: websocket", "Connection: Upgrade",
              f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Protocol: streamlit"]
     if origin is not None:
         lines.append(f"Origin: {origin}")
-    with _tls(team, "levels.test") as sock:
+    if replica is None:
+        sock = _tls(team, "levels.test")
+    else:
+        sock = socket.create_connection(("127.0.0.1", replica.port), timeout=15)  # type: ignore[attr-defined]
+    with sock:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         answer = b""
         while b"\r\n" not in answer:
@@ -397,6 +402,15 @@ def test_foreign_host_and_origin_are_refused_through_the_proxy(deployment) -> No
         assert _handshake(deployment, public, origin).startswith(b"HTTP/1.1 403"), origin
     for host in ("evil.example", f"evil.example:{deployment.nginx.port}", "127.0.0.1"):  # nginx: no answer at all
         assert _handshake(deployment, host, f"https://{host}") == b"", host
+    # Behind nginx, the replicas refuse them too (defence in depth): straight to a replica, foreign Origin or Host.
+    replica = deployment.replicas[1]
+    assert _handshake(deployment, f"levels.test:{replica.port}", "https://evil.example", replica).startswith(
+        b"HTTP/1.1 403")
+    assert _handshake(deployment, f"evil.example:{replica.port}", None, replica).startswith(b"HTTP/1.1 403")
+    # No replica ever fell back to looking up its external IP to judge an origin (a blocking web request on its
+    # event loop, seconds without internet access): the public origin is known to it (browser.serverAddress).
+    for r in deployment.replicas:
+        assert "Did not auto detect external IP" not in r.log.read_text(errors="replace"), r.log
 
 
 # --- a replica dies --------------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx" / "levels.conf.template"
 MAIN = ROOT / "deploy" / "nginx" / "nginx.conf.template"
 VALUES = ["LISTEN=127.0.0.1:8443", "PUBLIC_HOST=levels.example.com", "TLS_CERT=/etc/ssl/levels.crt",
-          "TLS_KEY=/etc/ssl/levels.key", "UPSTREAM_SERVERS=127.0.0.1:8501, 127.0.0.1:8502"]
+          "TLS_KEY=/etc/ssl/levels.key", "UPSTREAM_SERVERS=127.0.0.1:8501, 127.0.0.1:8502",
+          "PUBLIC_ORIGIN=https://levels.example.com:8443"]
 
 
 def render(template: Path, *values: str) -> subprocess.CompletedProcess[str]:
@@ -25,7 +26,8 @@ def render(template: Path, *values: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_site_template_is_filled_from_the_command_line() -> None:
-    assert placeholders(SITE.read_text()) == {"LISTEN", "PUBLIC_HOST", "TLS_CERT", "TLS_KEY", "UPSTREAM_SERVERS"}
+    assert placeholders(SITE.read_text()) == {"LISTEN", "PUBLIC_HOST", "PUBLIC_ORIGIN", "TLS_CERT", "TLS_KEY",
+                                              "UPSTREAM_SERVERS"}
     done = render(SITE, *VALUES)
     assert done.returncode == 0, done.stderr
     assert "{{" not in done.stdout
@@ -38,7 +40,7 @@ def test_the_site_template_is_filled_from_the_command_line() -> None:
 def test_a_missing_value_is_refused() -> None:
     done = render(SITE, *VALUES[:2])
     assert done.returncode == 2 and done.stdout == ""
-    assert "missing values for: TLS_CERT, TLS_KEY, UPSTREAM_SERVERS" in done.stderr
+    assert "missing values for: PUBLIC_ORIGIN, TLS_CERT, TLS_KEY, UPSTREAM_SERVERS" in done.stderr
 
 
 def test_the_procfile_and_env_example_name_what_the_scripts_need() -> None:
@@ -62,7 +64,7 @@ def test_nginx_accepts_the_rendered_files(tmp_path: Path) -> None:
 
     cert, key = self_signed_certificate(tmp_path, "levels.example.com")
     site = tmp_path / "levels.conf"
-    site.write_text(render(SITE, *VALUES[:2], f"TLS_CERT={cert}", f"TLS_KEY={key}", VALUES[4]).stdout)
+    site.write_text(render(SITE, *VALUES[:2], f"TLS_CERT={cert}", f"TLS_KEY={key}", *VALUES[4:]).stdout)
     main = tmp_path / "nginx.conf"
     main.write_text(render(MAIN, f"PREFIX={tmp_path}", f"SITE={site}").stdout)
     check = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(main), "-e", str(tmp_path / "error.log")],
@@ -73,5 +75,5 @@ def test_nginx_accepts_the_rendered_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("template", [SITE, MAIN])
 def test_templates_hold_only_ports_paths_and_names(template: Path) -> None:
-    assert placeholders(template.read_text()) <= {"LISTEN", "PUBLIC_HOST", "TLS_CERT", "TLS_KEY", "UPSTREAM_SERVERS",
-                                                  "PREFIX", "SITE"}
+    assert placeholders(template.read_text()) <= {"LISTEN", "PUBLIC_HOST", "PUBLIC_ORIGIN", "TLS_CERT", "TLS_KEY",
+                                                  "UPSTREAM_SERVERS", "PREFIX", "SITE"}

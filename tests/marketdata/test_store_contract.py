@@ -274,6 +274,28 @@ def test_symbol_requests_wait_until_answered_once(backend: Backend) -> None:
     assert backend.count() == 0  # requests are not bars
 
 
+def test_requests_queued_at_once_never_pass_the_limit(backend: Backend) -> None:
+    backend.store().append_bars("HELD", batch_frame(0, 3, 1), "seed")
+    answers: list[int | None] = []
+
+    def ask(n: int) -> None:
+        store = backend.store()
+        for i in range(3):
+            answers.append(store.request_symbol(f"N{n}{i}", "view", limit=8, base={"A", "B", "C"}))
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    queued = [a for a in answers if a is not None]
+    assert len(queued) == 8 - 3 - 1  # A, B, C and HELD are followed already
+    assert len(backend.raw("SELECT id FROM symbol_requests")) == len(queued)
+    again = str(backend.raw("SELECT symbol FROM symbol_requests")[0][0])  # one that is queued: not a new one
+    assert backend.store().request_symbol(again, "view", limit=8, base={"A", "B", "C"}) is not None
+    assert backend.store().request_symbol("LATE", "view", limit=8, base={"A", "B", "C"}) is None
+
+
 # --- data versions ----------------------------------------------------------------------------------------------
 
 
