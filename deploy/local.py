@@ -29,7 +29,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +65,11 @@ def _unprivileged() -> tuple[int, int] | None:
     return entry.pw_uid, entry.pw_gid
 
 
+def _as(ids: tuple[int, int] | None) -> dict[str, object]:
+    """The ``subprocess`` arguments that run a child as ``ids`` (uid, gid; no other groups), or none."""
+    return {} if ids is None else {"user": ids[0], "group": ids[1], "extra_groups": []}
+
+
 def _own(path: Path, ids: tuple[int, int] | None) -> None:
     if ids is None:
         return
@@ -77,11 +82,8 @@ def _own(path: Path, ids: tuple[int, int] | None) -> None:
 def _popen(cmd: list[str], *, log: Path, ids: tuple[int, int] | None, cwd: Path,
            env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        extra: dict[str, object] = {}
-        if ids is not None:
-            extra = {"user": ids[0], "group": ids[1], "extra_groups": []}
         return subprocess.Popen(cmd, cwd=cwd, env=dict(env) if env is not None else None, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True, **extra)  # type: ignore[arg-type]
+                                stderr=subprocess.STDOUT, start_new_session=True, **_as(ids))  # type: ignore[arg-type]
 
 
 def stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
@@ -94,6 +96,16 @@ def stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeou
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout)
+
+
+def _came_up(proc: subprocess.Popen[bytes], ready: Callable[[], bool], timeout: float, period: float = 0.1) -> bool:
+    """Wait until ``ready()`` while ``proc`` runs; return False if it exited or ``timeout`` seconds passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ready():
+            return True
+        time.sleep(period)
+    return False
 
 
 def _tail(path: Path, chars: int = 3000) -> str:
@@ -130,11 +142,8 @@ class PostgresServer:
                    "--locale=C.UTF-8", "--no-sync"])
 
     def _run(self, cmd: list[str]) -> None:
-        extra: dict[str, object] = {}
-        if self.ids is not None:
-            extra = {"user": self.ids[0], "group": self.ids[1], "extra_groups": []}
         done = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, timeout=120,  # type: ignore[call-overload]
-                              **extra)
+                              **_as(self.ids))
         if done.returncode != 0:
             raise ServerError(f"{cmd[0]} failed: {done.stderr[-2000:]}")
 
@@ -161,11 +170,8 @@ class PostgresServer:
                    "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.root}",
                    "-c", "max_connections=200", "-c", "shared_buffers=32MB"]
             self.proc = _popen(cmd, log=self.log, ids=self.ids, cwd=self.root)
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                if self._ready():
-                    return self
-                time.sleep(0.1)
+            if _came_up(self.proc, self._ready, STARTUP_TIMEOUT):
+                return self
             stop(self.proc, signal.SIGINT)
         raise ServerError(f"PostgreSQL did not start. Log tail:\n{_tail(self.log)}")
 
@@ -271,20 +277,16 @@ class Nginx:
             self.port = wanted or free_port()
             main = self._render()
             _own(self.prefix, self.ids)
-            as_user = {"user": self.ids[0], "group": self.ids[1], "extra_groups": []} if self.ids else {}
             check = subprocess.run([self.binary, "-t", "-p", str(self.prefix), "-c", str(main), "-e",
                                     str(self.prefix / "error.log")], capture_output=True, text=True, timeout=30,
-                                   **as_user)  # type: ignore[call-overload]
+                                   **_as(self.ids))  # type: ignore[call-overload]
             if check.returncode != 0:
                 raise ServerError(f"nginx -t refused the rendered configuration:\n{check.stderr[-2000:]}")
             self.proc = _popen([self.binary, "-p", str(self.prefix), "-c", str(main), "-e",
                                 str(self.prefix / "error.log"), "-g", "daemon off;"],
                                log=self.prefix / "nginx.out", ids=self.ids, cwd=self.prefix)
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                if self._tls_ready():
-                    return self
-                time.sleep(0.1)
+            if _came_up(self.proc, self._tls_ready, 20):
+                return self
             stop(self.proc, signal.SIGQUIT)
         raise ServerError(f"nginx did not start. Log tail:\n{_tail(self.prefix / 'error.log')}")
 
@@ -370,11 +372,8 @@ class Procfile:
             port = free_port()
             proc = self.start("web", log.name, {"PORT": str(port)})
             replica = Replica(index, port, proc, log)
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while time.monotonic() < deadline and proc.poll() is None:
-                if healthy(replica.url):
-                    return replica
-                time.sleep(0.25)
+            if _came_up(proc, lambda url=replica.url: healthy(url), STARTUP_TIMEOUT, 0.25):
+                return replica
             stop(proc)
         raise ServerError(f"replica {index} did not become healthy. Log tail:\n{_tail(log)}")
 
