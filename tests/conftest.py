@@ -124,3 +124,13 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
     finally:
         for store in engine.opened:
             store.close()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """The one Playwright driver of the session (its sync API allows one per thread): every browser is launched
+    from it (tests/browser, tests/deploy)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver

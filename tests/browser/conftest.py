@@ -151,16 +151,13 @@ def app_url(app_server: AppServer) -> str:
 
 
 @pytest.fixture(scope="session")
-def chromium(app_server: AppServer):
+def chromium(app_server: AppServer, playwright_driver):
     """One headless Debian Chromium for the whole session (contexts are per test)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

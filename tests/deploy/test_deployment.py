@@ -72,16 +72,13 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def browser(deployment):
-    from playwright.sync_api import sync_playwright
-
+def browser(deployment, playwright_driver):
     args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP levels.test 127.0.0.1", "--disable-features=HttpsUpgrades"]
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 @pytest.fixture
