@@ -115,7 +115,11 @@ class LoadResult:
     notices: tuple[str, ...] = ()
     refresh: RefreshOutcome | None = None
     fetched_at: datetime | None = None
-    store_failed: bool = False  # the store could not be read: bundled data only (do not cache this result)
+    store_notice: str = ""  # the store could not be read (this says so): bundled data only, not to be cached
+
+    @property
+    def store_failed(self) -> bool:
+        return bool(self.store_notice)
 
     @property
     def last_bar(self) -> date | None:
@@ -275,27 +279,27 @@ class Repository:
         bundled = self.snapshot.bars(symbol)
         if not bundled.empty:
             sources.append("bundled snapshot")
-        store_failed = False
+        store_notice = ""
         try:
             stored = self.store.bars(symbol)
         except StoreError as exc:
             stored = empty_bars()
-            store_failed = True
-            notices.append(self._store_notice(exc))
+            store_notice = self._store_notice(exc)
+            notices.append(store_notice)
         if not stored.empty:
             stored = stored[~stored.index.isin(bundled.index)]
             if not stored.empty:
                 sources.append("shared store (yfinance)" if self.store.shared else "local store (yfinance)")
         bars = pd.concat([bundled, stored]).sort_index() if not stored.empty else bundled
         fetched_at = None
-        if not store_failed:
+        if not store_notice:
             try:
                 last_ok = self.store.last_fetch(symbol)
                 if last_ok is not None and last_ok.outcome == "ok":
                     fetched_at = last_ok.finished_at
             except StoreError:
                 pass
-        result = LoadResult(symbol, bars, tuple(sources), tuple(notices), None, fetched_at, store_failed)
+        result = LoadResult(symbol, bars, tuple(sources), tuple(notices), None, fetched_at, store_notice)
         return self.with_refresh(result, outcome) if outcome is not None else result
 
     def with_refresh(self, result: LoadResult, outcome: RefreshOutcome) -> LoadResult:

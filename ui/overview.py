@@ -184,9 +184,15 @@ def _sort_key(value: object) -> object:
 def data_notice(results: list[LoadResult]) -> DataNotice | None:
     """Return the one notice for the page from the loads' refresh outcomes (typed codes, not message text).
 
-    Offline for every symbol → an info line; live data missing for some → one warning line with the range of
-    last bars; the raw messages go into ``details``. None when live data was had (or was not due).
+    The store unreadable (a database outage, a damaged file) → that warning, first; offline for every symbol → an
+    info line; live data missing for some → one warning line with the range of last bars; the raw messages go into
+    ``details``. None when live data was had (or was not due).
     """
+    down = [r for r in results if r.store_failed]
+    if down:
+        return DataNotice("warning", down[0].store_notice,
+                          tuple(f"{r.symbol}: {r.refresh.message}" for r in results
+                                if r.refresh is not None and r.refresh.message and r.refresh.cause != "store"))
     offline = [r for r in results if r.refresh is not None and r.refresh.outcome == "offline"]
     failed = [r for r in results if r.refresh is not None and (
         r.refresh.outcome in ("error", "empty") or (r.refresh.outcome == "skipped" and r.refresh.message))]

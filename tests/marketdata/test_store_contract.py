@@ -34,8 +34,8 @@ from tests.reliability.child_writer import batch_frame
 from tests.reliability.test_durability import Child
 
 ROOT = Path(__file__).resolve().parents[2]
-TEAM_TABLES = {"bars", "actions", "fetch_log", "watchlist", "data_changes", "symbol_requests",
-               "symbol_request_results"}
+TEAM_TABLES = {"bars", "actions", "fetch_log", "watchlist", "user_actions", "user_action_retractions",
+               "data_changes", "symbol_requests", "symbol_request_results"}
 
 
 def bars(rows: list[tuple[str, float, float, float, float, float]]) -> pd.DataFrame:
@@ -257,6 +257,28 @@ def test_the_watchlist_keeps_the_order_added_and_each_symbol_once(backend: Backe
         store.add_to_watchlist(symbol)
         time.sleep(1.05 if symbol == "HUT" else 0)  # added_at has whole seconds
     assert store.watchlist() == ["HUT", "BITF", "BTC-USD"]
+
+
+def test_hand_entered_actions_are_retracted_by_a_row_by_their_author_only(backend: Backend) -> None:
+    store = backend.store()
+    entry = normalize_actions(pd.DataFrame([{
+        "date": "2026-09-14", "ticker": "RIOT", "firm": "HC Wainwright & Co.", "action": "raise_target",
+        "rating_from": "Buy", "rating_to": "Buy", "target_from": 23, "target_to": 30, "target_horizon": "2027-09-14",
+        "source": "https://example.com/note"}]), origin="user")
+    first = store.add_user_action(entry, "local:ana")
+    second = store.add_user_action(entry.assign(date=pd.Timestamp("2026-09-15")), "oidc:bo@example.com")
+    before = store.versions().of("user_actions")
+    got = store.user_actions()
+    assert set(got["entry_id"]) == {first, second} and set(got["origin"]) == {"user"}
+    assert got.iloc[0]["target_horizon"] == pd.Timestamp("2027-09-14") and got.iloc[0]["entered_at"].endswith("+00:00")
+    assert not store.retract_user_action(first, "oidc:bo@example.com")  # not the author
+    assert not store.retract_user_action("no-such-entry", "local:ana")
+    assert store.retract_user_action(first, "local:ana")
+    assert not store.retract_user_action(first, "local:ana")  # removed already
+    assert list(store.user_actions()["entry_id"]) == [second]
+    assert store.versions().of("user_actions") > before
+    assert backend.raw("SELECT COUNT(*) FROM user_actions") == [(2,)]  # nothing deleted
+    assert backend.raw("SELECT action_id, retracted_by FROM user_action_retractions") == [(first, "local:ana")]
 
 
 def test_symbol_requests_wait_until_answered_once(backend: Backend) -> None:
