@@ -409,15 +409,21 @@ class TeamDeployment:
         self.nginx: Nginx | None = None
 
     def start(self) -> TeamDeployment:
-        # The replicas must know the public origin, so nginx's port is picked first and nginx started last.
-        self.nginx = Nginx([])
-        port = free_port()
-        self.procfile.env["LEVELS_PUBLIC_ORIGIN"] = f"https://{PUBLIC_HOST}:{port}"
-        self.replicas = [self.procfile.start_web(i) for i in range(self.replica_count)]
-        if self.with_worker:
-            self.worker = self.procfile.start("worker", "worker.log", self.worker_env)
-        self.nginx.upstreams = [r.address for r in self.replicas]
-        self.nginx.start(port)
+        """Start the processes and nginx; if any fails, stop what was started and raise."""
+        try:
+            # The replicas must know the public origin, so nginx's port is picked first and nginx started last.
+            self.nginx = Nginx([])
+            port = free_port()
+            self.procfile.env["LEVELS_PUBLIC_ORIGIN"] = f"https://{PUBLIC_HOST}:{port}"
+            for i in range(self.replica_count):
+                self.replicas.append(self.procfile.start_web(i))
+            if self.with_worker:
+                self.worker = self.procfile.start("worker", "worker.log", self.worker_env)
+            self.nginx.upstreams = [r.address for r in self.replicas]
+            self.nginx.start(port)
+        except BaseException:
+            self.close()
+            raise
         return self
 
     @property
