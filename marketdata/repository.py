@@ -31,8 +31,9 @@ import pandas as pd
 from marketdata.actions import FRAME_COLUMNS, empty_actions, merge_actions
 from marketdata.bars import clean_bars, empty_bars
 from marketdata.config import Settings, load_settings
+from marketdata.positions import InvalidPosition, Position
 from marketdata.snapshot import Snapshot
-from marketdata.sources import LiveSource, SourceError
+from marketdata.sources import FailureKind, LiveSource, NoData, SourceError
 from marketdata.store import (
     FetchRecord,
     RequestPurpose,
@@ -58,16 +59,18 @@ NEW_SYMBOL_LIMITS: tuple[Outcome, ...] = ("capped", "rate_limited")
 
 @dataclass(frozen=True)
 class RefreshOutcome:
-    """What one refresh attempt did (see :data:`Outcome`); ``cause`` is ``store`` when the store failed."""
+    """What one refresh attempt did (see :data:`Outcome`); ``cause`` says what failed: ``store`` when the store
+    did, else the live source's :data:`marketdata.sources.FailureKind` (None when nothing failed)."""
 
     symbol: str
     outcome: Outcome
     rows_added: int = 0
     message: str = ""
     rejected: int = 0
-    cause: Literal["store"] | None = None
+    cause: Cause | None = None
 
 
+Cause = Literal["store"] | FailureKind
 AddOutcome = Literal["added", "already", "invalid", "not_found", "queued", "capped", "rate_limited", "store_error"]
 
 
@@ -390,7 +393,7 @@ class Repository:
         try:
             raw = self.live.history(symbol, start, self.settings.refresh_timeout)
             if raw is None or len(raw) == 0:  # a source should raise for this; treat it the same way
-                raise SourceError(f"{source} returned no rows for {symbol}")
+                raise NoData(f"{source} returned no rows for {symbol}")
             bars, rejected = clean_bars(raw)
             for row in rejected:
                 LOG.warning("%s %s rejected from %s: %s", symbol, row.date, source, row.reason)
@@ -403,14 +406,16 @@ class Repository:
             self._refresh_actions(symbol)
             return RefreshOutcome(symbol, "ok", added, message, len(rejected))
         except (SourceError, ValueError) as exc:
-            if "no rows" in str(exc) and last_known is not None and (today_ny - last_known).days <= 4:
+            no_rows = isinstance(exc, NoData)
+            if no_rows and last_known is not None and (today_ny - last_known).days <= 4:
                 # Nothing new since a bar at most 4 days old (a weekend or holiday): not a failure.
                 message = "no new bars yet"
                 self.store.log_fetch(FetchRecord(symbol, source, "bars", now, utcnow(), 0, "ok", message))
                 return RefreshOutcome(symbol, "ok", 0, message)
             # No rows at all for a symbol we know nothing of: the source works, the symbol is not there.
-            kind: Outcome = ("unknown" if last_known is None else "empty") if "no rows" in str(exc) else "error"
-            return self._log_failure(symbol, source, now, kind, str(exc))
+            kind: Outcome = ("unknown" if last_known is None else "empty") if no_rows else "error"
+            return self._log_failure(symbol, source, now, kind, str(exc),
+                                     cause=exc.kind if isinstance(exc, SourceError) else "bad data")
         except StoreError as exc:
             # Logged when the log can still be written, so the source cools down instead of being asked again on
             # every rerun for rows that cannot be stored.
@@ -423,7 +428,7 @@ class Repository:
         return self.store.last_bar_date(symbol)
 
     def _log_failure(self, symbol: str, source: str, started: datetime, kind: Outcome, message: str,
-                     cause: Literal["store"] | None = None) -> RefreshOutcome:
+                     cause: Cause | None = None) -> RefreshOutcome:
         try:
             self.store.log_fetch(FetchRecord(symbol, source, "bars", started, utcnow(), 0, kind, message))
         except StoreError as exc:
@@ -450,6 +455,26 @@ class Repository:
             self.store.log_fetch(FetchRecord(
                 symbol, self.live.name, "actions", started, utcnow(), 0, "skipped", f"{type(exc).__name__}: {exc}"
             ))
+
+    # --- positions ----------------------------------------------------------------------------
+
+    def positions(self, owner: str) -> dict[str, Position]:
+        """Return ``owner``'s positions by symbol. Raises StoreError when the store cannot be read."""
+        return self.store.positions(owner)
+
+    def set_position(self, owner: str, position: Position) -> None:
+        """Record ``owner``'s position in a symbol of the universe.
+
+        Raises :class:`marketdata.positions.InvalidPosition` for a bad field (a symbol outside the universe
+        included) and StoreError when the store cannot be written; either way nothing is stored.
+        """
+        if position.symbol not in self.universe():
+            raise InvalidPosition("symbol", f"Ticker {position.symbol} is not in the list; add it first.")
+        self.store.set_position(owner, position)
+
+    def remove_position(self, owner: str, symbol: str) -> bool:
+        """Record that ``owner`` no longer holds ``symbol``; return False when they did not hold it."""
+        return self.store.remove_position(owner, symbol)
 
     # --- analyst actions ------------------------------------------------------------------------
 

@@ -94,6 +94,20 @@ MIGRATIONS: tuple[str, ...] = (
         finished_at {stamp} NOT NULL, outcome TEXT NOT NULL, message TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 4: the users' positions, as a history: setting a position adds a 'set' row, removing it a 'remove' row; the
+    # newest row per owner and symbol is the position. The checks are the field rules of marketdata.positions (NULL
+    # is spelled out: a CHECK that evaluates to NULL passes, and SQLite stores a NaN as NULL).
+    """
+    CREATE TABLE position_events (
+        id {id_pk},
+        owner TEXT NOT NULL, symbol TEXT NOT NULL, kind TEXT NOT NULL,
+        shares {real}, avg_cost {real}, entered_at {stamp} NOT NULL,
+        CHECK ((kind = 'set' AND shares IS NOT NULL AND avg_cost IS NOT NULL AND shares > 0
+                AND shares <= 1000000000 AND avg_cost > 0 AND avg_cost <= 10000000)
+               OR (kind = 'remove' AND shares IS NULL AND avg_cost IS NULL))
+    );
+    CREATE INDEX position_events_owner ON position_events (owner, symbol, id);
+    """,
 )
 
 

@@ -40,6 +40,7 @@ from marketdata.actions import COLUMNS as ACTION_COLUMNS
 from marketdata.actions import empty_actions, firm_key, normalize_actions
 from marketdata.bars import COLUMNS as BAR_COLUMNS
 from marketdata.bars import clean_bars, empty_bars
+from marketdata.positions import Position, make_position
 
 if TYPE_CHECKING:
     from marketdata.config import Settings
@@ -49,7 +50,7 @@ LOG = logging.getLogger(__name__)
 MIGRATIONS: tuple[str, ...] = schema.render(schema.MIGRATIONS, "sqlite")
 SCHEMA_VERSION = len(MIGRATIONS)
 
-ChangeKind = Literal["bars", "actions", "user_actions", "watchlist", "requests"]
+ChangeKind = Literal["bars", "actions", "user_actions", "watchlist", "requests", "positions"]
 RequestPurpose = Literal["watchlist", "view"]  # the add box / a ticker link
 RequestOutcome = Literal["added", "fetched", "not_found", "capped"]
 
@@ -470,6 +471,41 @@ class SqlStore:
         frame = normalize_actions(raw.assign(retracted=raw["retracted"].astype(bool)), origin="user",
                                   keep=tuple(extra))
         return frame if include_retracted else frame[~frame["retracted"]].reset_index(drop=True)
+
+    # --- positions (per owner; a history of set/remove rows, the newest per symbol counts) --------------------
+
+    def set_position(self, owner: str, position: Position) -> None:
+        """Record ``owner``'s position (checked again here: :class:`InvalidPosition` leaves nothing written)."""
+        checked = make_position(position.symbol, position.shares, position.avg_cost)
+        self._position_event(owner, checked.symbol, "set", checked.shares, checked.avg_cost)
+
+    def remove_position(self, owner: str, symbol: str) -> bool:
+        """Record that ``owner`` no longer holds ``symbol``; return False (nothing written) if they did not."""
+        if symbol not in self.positions(owner):
+            return False
+        self._position_event(owner, symbol, "remove", None, None)
+        return True
+
+    def _position_event(self, owner: str, symbol: str, kind: str, shares: float | None,
+                        avg_cost: float | None) -> None:
+        with self._transaction() as tx:
+            added = tx.execute(
+                "INSERT INTO position_events (owner, symbol, kind, shares, avg_cost, entered_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (owner, symbol, kind, shares, avg_cost, self._stamp(utcnow())),
+            )
+            self._changed(tx, "positions", owner, added)
+        self._wrote()
+
+    def positions(self, owner: str) -> dict[str, Position]:
+        """Return ``owner``'s current positions by symbol (the newest row per symbol, when it is a 'set')."""
+        rows = self._read(
+            "SELECT e.symbol, e.kind, e.shares, e.avg_cost FROM position_events e"
+            " WHERE e.owner = ? AND e.id = (SELECT MAX(id) FROM position_events"
+            " WHERE owner = e.owner AND symbol = e.symbol) ORDER BY e.symbol",
+            (owner,), table="position_events",
+        )
+        return {str(sym): Position(str(sym), float(str(sh)), float(str(cost)))
+                for sym, kind, sh, cost in rows if kind == "set"}
 
     # --- symbol requests (team mode: web processes ask, the refresh worker fetches) -------------------
 

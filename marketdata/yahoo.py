@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 
 from marketdata.actions import normalize_actions
-from marketdata.sources import RateLimited, SourceError
+from marketdata.sources import BadData, NetworkError, NoData, RateLimited, SourceError
 
 ACTION_CODES: dict[str, str] = {"up": "upgrade", "down": "downgrade", "init": "initiate"}
 
@@ -110,13 +110,13 @@ class YahooSource:
         except Exception as exc:
             raise self._wrap(exc) from exc
         if frame is None or frame.empty:
-            raise SourceError(f"yfinance returned no rows for {symbol}")
+            raise NoData(f"yfinance returned no rows for {symbol}")
         if isinstance(frame.columns, pd.MultiIndex):
             frame.columns = frame.columns.get_level_values(0)
         frame = frame.rename(columns=lambda c: str(c).strip().lower())
         missing = [c for c in ("open", "high", "low", "close", "volume") if c not in frame.columns]
         if missing:
-            raise SourceError(f"yfinance answer for {symbol} lacks column(s) {', '.join(missing)}")
+            raise BadData(f"yfinance answer for {symbol} lacks column(s) {', '.join(missing)}")
         return frame[["open", "high", "low", "close", "volume"]]
 
     def _ticker(self, yf, symbol: str, timeout: float):
@@ -130,7 +130,7 @@ class YahooSource:
         except Exception as exc:
             raise self._wrap(exc) from exc
         if raw is None or len(raw) == 0:
-            raise SourceError(f"yfinance has no analyst actions for {symbol}")
+            raise NoData(f"yfinance has no analyst actions for {symbol}")
         return normalize_upgrades_downgrades(raw, symbol)
 
     @staticmethod
@@ -138,8 +138,37 @@ class YahooSource:
         if type(exc).__name__ == "YFRateLimitError" or "429" in str(exc) or "Too Many Requests" in str(exc):
             return RateLimited(f"yfinance rate limit: {_describe(exc)}")
         if type(exc).__name__ == "YFPricesMissingError":  # raised by some yfinance paths for an empty answer
-            return SourceError(f"yfinance returned no rows: {_describe(exc)}")
+            return NoData(f"yfinance returned no rows: {_describe(exc)}")
+        if isinstance(exc, ValueError):  # a malformed answer (e.g. JSON cut off half-way)
+            return BadData(f"yfinance answer could not be read: {_describe(exc)}")
+        if _is_network_error(exc):
+            return NetworkError(f"yfinance could not be reached: {_describe(exc)}")
         return SourceError(f"yfinance failed: {_describe(exc)}")
+
+
+def _is_network_error(exc: BaseException) -> bool:
+    """Return whether ``exc`` (or an exception it was raised from) is a transport failure: OS-level socket errors
+    and timeouts, or the HTTP clients' connection, DNS, proxy, TLS and timeout errors (curl_cffi, which yfinance
+    uses, and requests)."""
+    network: list[type[BaseException]] = [OSError, TimeoutError]
+    try:
+        from curl_cffi.requests import exceptions as curl
+
+        network += [curl.ConnectionError, curl.DNSError, curl.ProxyError, curl.SSLError, curl.Timeout]
+    except ImportError:  # pragma: no cover - curl_cffi is a yfinance dependency
+        pass
+    try:
+        import requests
+
+        network += [requests.ConnectionError, requests.Timeout]
+    except ImportError:  # pragma: no cover - requests is a yfinance dependency
+        pass
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, tuple(network)):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def _text(value: object) -> str:

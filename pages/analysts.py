@@ -8,7 +8,8 @@ from analyst.targets import scorecard
 from marketdata.store import StoreError
 from ui import data, targets_data
 from ui.analysts_view import ACTION_OPTIONS, FIRST_DAY, LAST_DAY, AnalystsView
-from ui.hand_entry import LABELS, check_entry, current_user
+from ui.hand_entry import LABELS, check_entry
+from ui.identity import current_user
 from ui.labels import md_escape
 from ui.navigation import require_navigation
 from ui.target_tables import actions_table, matching_track, scorecard_table

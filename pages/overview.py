@@ -8,6 +8,7 @@ from ui.navigation import require_navigation
 from ui.overview import COLUMNS, build_overview, request_notes, visible_columns
 from ui.overview_page import column_config, export_csv, filter_messages, read_filters
 from ui.overview_view import AVERAGES, CROSSES, ORDERS, SLUG_STATES
+from ui.positions_form import remove_position, save_position
 
 require_navigation()
 
@@ -74,3 +75,31 @@ if "_add_symbol_message" in st.session_state:
     (st.info if outcome == "queued" else st.success)(md_escape(message))
 for note in request_notes(data.symbol_requests()):
     st.caption(md_escape(note))
+
+access = data.positions_access()
+with st.expander("Your positions", icon=":material/account_balance_wallet:",
+                 expanded=bool(st.session_state.get("_position_message"))):
+    if access.owner is None:
+        st.caption(md_escape(access.reason))
+    else:
+        with st.form("position", border=False):
+            cols = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+            symbol = cols[0].selectbox("Ticker", universe, key="position_symbol")
+            shares = cols[1].text_input("Shares", key="position_shares", max_chars=40, placeholder="e.g. 150 or 0.5")
+            cost = cols[2].text_input("Average cost ($)", key="position_cost", max_chars=40, placeholder="e.g. 9.20")
+            if cols[3].form_submit_button("Save"):
+                st.session_state["_position_message"] = save_position(data.repository(), access.owner, symbol,
+                                                                      shares, cost)
+                st.rerun()
+        held = sorted(data.positions())
+        if held:
+            cols = st.columns([4, 1], vertical_alignment="bottom")
+            gone = cols[0].selectbox("Remove a position", held, index=None, key="position_remove", placeholder="—")
+            if cols[1].button("Remove", key="position_remove_button"):
+                st.session_state["_position_message"] = remove_position(data.repository(), access.owner, gone)
+                st.rerun()
+        st.caption("Gain = (price − average cost) × shares on the row's close; kept in the store, edits and removals"
+                   " are added to its history (nothing is overwritten).")
+    result = st.session_state.pop("_position_message", None)
+    if result is not None:
+        (st.success if result.ok else st.error)(md_escape(result.message))

@@ -18,6 +18,7 @@ from marketdata.positions import Position
 from marketdata.repository import LoadResult, Repository, default_repository
 from marketdata.store import StoreError, SymbolRequest
 from ui.chart import build_figure
+from ui.identity import PositionsAccess, positions_owner
 from ui.tables import key_numbers, lines_and_levels, markdown_table
 from ui.target_tables import ticker_table
 from ui.viewstate import ViewState
@@ -170,9 +171,20 @@ def bar_bounds(symbols: tuple[str, ...]) -> tuple[date | None, date | None]:
     return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
 
 
+def positions_access() -> PositionsAccess:
+    """Return whose positions this visit shows and edits (None owner: the feature is off, with the reason)."""
+    return positions_owner(repository().settings, st.user)
+
+
 def positions() -> dict[str, Position]:
-    """Return the current user's positions by symbol."""
-    return {}
+    """Return the visitor's positions by symbol (none when the feature is off or the store cannot be read)."""
+    owner = positions_access().owner
+    if owner is None:
+        return {}
+    try:
+        return repository().positions(owner)
+    except StoreError:
+        return {}
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)

@@ -1,13 +1,6 @@
-"""Analyst actions entered by hand on the analysts page: who the user is, and the form's field-by-field check.
+"""Analyst actions entered by hand on the analysts page: the form's field-by-field check.
 
-Who "the same user" is (only that user may remove an entry):
-
-* when Streamlit's login is configured (``[auth]`` in ``.streamlit/secrets.toml``) and the visitor is logged in,
-  the identity provider's stable subject: ``oidc:<email or sub>`` from ``st.user``;
-* otherwise the app is in one-analyst mode (the default: it listens on 127.0.0.1 only), and every visitor is the
-  one local user, ``local:<login name of the account running the server>``. A browser session id is not an
-  identity (a reload or a second tab would lose the right to remove). A team server without login (behind a
-  proxy's own authentication) therefore has one shared user: configure Streamlit's login to tell users apart.
+Only the user who entered a row may remove it; who that is is :func:`ui.identity.current_user`.
 
 The form's rules are the loader's (:func:`marketdata.actions.field_problems`: date, ticker, firm, action,
 targets, horizon), plus, for a hand-entered row: the date is not in the future (New York), at least one of the
@@ -18,7 +11,6 @@ bad field gets one message; nothing is stored unless all are good.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Mapping
 from datetime import date, datetime
 from urllib.parse import urlsplit
@@ -39,22 +31,6 @@ LABELS = {
     "target_to": "Target to ($)", "target_horizon": "Target horizon", "source": "Source address", "note": "Note",
     "row": "Row",
 }
-
-
-def current_user(user_info: Mapping[str, object] | None = None) -> str:
-    """Return the identity that owns hand-entered rows (see module docstring).
-
-    ``user_info`` is ``st.user`` (a mapping); None or a visitor who is not logged in gives the local user.
-    """
-    if user_info is not None and user_info.get("is_logged_in"):
-        who = user_info.get("email") or user_info.get("sub")
-        if who:
-            return f"oidc:{who}"
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):  # no login name for this uid (e.g. a bare container)
-        name = "user"
-    return f"local:{name}"
 
 
 def _text(value: object) -> str:

@@ -212,8 +212,13 @@ def data_notice(results: list[LoadResult]) -> DataNotice | None:
 
 
 def _failure_word(result: LoadResult) -> str:
-    outcome = result.refresh.outcome if result.refresh is not None else ""
-    return {"empty": "no answer", "skipped": "source cooling down"}.get(outcome, "source error")
+    """Return what kept live data away, from the typed outcome: the source's failure kind, or a cool-down."""
+    refresh = result.refresh
+    if refresh is None:
+        return "source error"
+    if refresh.outcome == "skipped":
+        return "source cooling down"
+    return refresh.cause or ("no answer" if refresh.outcome == "empty" else "source error")
 
 
 def build_overview(universe: list[str], view: OverviewView, load: Callable[[str], LoadResult],

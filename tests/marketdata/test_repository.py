@@ -15,7 +15,7 @@ from marketdata import repository as repository_module
 from marketdata.actions import normalize_actions
 from marketdata.config import Settings
 from marketdata.repository import Repository
-from marketdata.sources import SourceError
+from marketdata.sources import NoData, SourceError
 from tests.conftest import weekdays_after
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,7 +262,7 @@ def test_no_request_when_the_next_bar_would_be_in_the_future(tmp_path: Path, mon
 def test_an_empty_answer_right_after_the_last_bar_is_no_failure(tmp_path: Path, monkeypatch) -> None:
     # Saturday after a Friday bar: Yahoo has nothing new, which must not raise a notice or a cool-down.
     friday = LAST_BUNDLED + timedelta(days=(4 - LAST_BUNDLED.weekday()) % 7)
-    repo = Repository(settings(tmp_path), FakeSource(SourceError("yfinance returned no rows for CIFR")))
+    repo = Repository(settings(tmp_path), FakeSource(NoData("yfinance returned no rows for CIFR")))
     if friday != LAST_BUNDLED:
         repo.store.append_bars("CIFR", frame(good_rows(weekdays_after(LAST_BUNDLED, 1)))
                                .rename(columns=str.lower).tz_localize(None), "fake")
@@ -274,7 +274,7 @@ def test_an_empty_answer_right_after_the_last_bar_is_no_failure(tmp_path: Path, 
 
 
 def test_an_empty_answer_after_a_long_gap_is_a_failure(tmp_path: Path, monkeypatch) -> None:
-    repo = Repository(settings(tmp_path), FakeSource(SourceError("yfinance returned no rows for CIFR")))
+    repo = Repository(settings(tmp_path), FakeSource(NoData("yfinance returned no rows for CIFR")))
     freeze_new_york(monkeypatch, datetime.combine(LAST_BUNDLED + timedelta(days=30), datetime.min.time()))
     outcome = repo.refresh("CIFR")
     assert outcome.outcome == "empty"

@@ -32,7 +32,7 @@ from analyst.cli import main as cli_main  # noqa: E402
 from marketdata.actions import normalize_actions  # noqa: E402
 from marketdata.config import Settings, load_settings  # noqa: E402
 from marketdata.repository import Repository  # noqa: E402
-from marketdata.sources import SourceError  # noqa: E402
+from marketdata.sources import NoData, SourceError  # noqa: E402
 from marketdata.store import is_postgres_url  # noqa: E402
 from tests.conftest import weekdays_after  # noqa: E402
 from tests.reliability.helpers import freeze_new_york, good_rows, yahoo_like  # noqa: E402
@@ -54,7 +54,7 @@ class ChildSource:
         print(f"fetch {symbol}", flush=True)
         time.sleep(self.delay)
         if symbol.startswith("ZZ"):
-            raise SourceError(f"child returned no rows for {symbol}")
+            raise NoData(f"child returned no rows for {symbol}")
         days = weekdays_after(start - pd.Timedelta(days=1) if start else date(2026, 1, 2), 8)
         self.first_day[symbol] = days[0]
         return yahoo_like(good_rows(days, base=10.0 + len(symbol)))

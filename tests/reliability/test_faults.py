@@ -183,6 +183,10 @@ def transport(kind: str, stack: ExitStack) -> Transport:
 
 NETWORK_FAULTS = ["dns-requests", "dns-curl_cffi", "refused-loopback", "refused-curl_cffi", "timeout-loopback",
                   "timeout-curl_cffi", "429-stub-server", "empty-answer", "body-cut-mid-history"]
+# The typed failure kind (marketdata.sources.FailureKind) the adapter reports for each fault.
+FAULT_CAUSES = {"dns-requests": "network", "dns-curl_cffi": "network", "refused-loopback": "network",
+                "refused-curl_cffi": "network", "timeout-loopback": "network", "timeout-curl_cffi": "network",
+                "429-stub-server": "rate limit", "empty-answer": "no data", "body-cut-mid-history": "bad data"}
 
 
 @pytest.mark.parametrize("kind", NETWORK_FAULTS)
@@ -201,6 +205,7 @@ def test_network_fault_keeps_stored_data_says_so_and_cools_down(
         elapsed = time.monotonic() - started
 
         assert result.refresh is not None and result.refresh.outcome == fake.kind, result.refresh
+        assert result.refresh.cause == FAULT_CAUSES[kind], result.refresh
         # Each request waits at most the 0.3 s refresh timeout (yfinance alone would wait 30 + 30 + 10 s).
         assert elapsed < 8.0, elapsed
         if kind == "429-stub-server":
@@ -574,9 +579,14 @@ def test_overview_page_survives_an_exception_half_way_through_the_universe(
     assert list(table["Ticker"]) == list(UNIVERSE)
     cifr = table[table["Ticker"] == "CIFR"].iloc[0]
     assert cifr["Price"] == pytest.approx(21.3)  # the new bar stored before the fault
-    warnings = texts(at.warning)
-    assert any("Too Many Requests" in w and "(CLSK)" in w for w in warnings), warnings
-    assert any("Live data unavailable" in w and "(IREN, MARA, RIOT)" in w for w in warnings), warnings
+    # one line for the page (the source's failure kinds, how many tickers, the stored bars' range) ...
+    (line,) = [w for w in texts(at.warning) if "Live data unavailable" in w]
+    assert "(rate limit, source cooling down) for 4 of 5 tickers" in line, line
+    assert "showing stored data; last bars" in line, line
+    # ... and the raw errors behind it, per ticker
+    details = texts(at.expander[0].caption)
+    assert any(d.startswith("CLSK:") and "Too Many Requests" in d for d in details), details
+    assert {d.split(":")[0] for d in details} == {"CLSK", "IREN", "MARA", "RIOT"}, details
     at.run()
     assert not at.exception
     assert [c[0] for c in source.history_calls] == ["CIFR", "CLSK"]

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.ui.apptest_helpers import figure, markdown_table_with, open_page, texts
-from ui.hand_entry import check_entry, current_user
+from ui.hand_entry import check_entry
+from ui.identity import current_user
 
 GOOD = {"date": date(2026, 9, 14), "ticker": "RIOT", "firm": "Example Research", "analysts": "A. Analyst",
         "action": "initiate", "rating_from": "", "rating_to": "Buy", "target_from": "", "target_to": "31.5",
