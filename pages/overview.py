@@ -77,8 +77,7 @@ for note in request_notes(data.symbol_requests()):
     st.caption(md_escape(note))
 
 access = data.positions_access()
-with st.expander("Your positions", icon=":material/account_balance_wallet:",
-                 expanded=bool(st.session_state.get("_position_message"))):
+with st.expander("Your positions", icon=":material/account_balance_wallet:"):
     if access.owner is None:
         st.caption(md_escape(access.reason))
     else:
@@ -100,6 +99,6 @@ with st.expander("Your positions", icon=":material/account_balance_wallet:",
                 st.rerun()
         st.caption("Gain = (price − average cost) × shares on the row's close; kept in the store, edits and removals"
                    " are added to its history (nothing is overwritten).")
-    result = st.session_state.pop("_position_message", None)
-    if result is not None:
-        (st.success if result.ok else st.error)(md_escape(result.message))
+result = st.session_state.pop("_position_message", None)
+if result is not None:
+    (st.success if result.ok else st.error)(md_escape(result.message))
