@@ -47,8 +47,8 @@ def read_filters(state: Mapping[str, Any]) -> OverviewView:
 def column_config() -> dict[str, Any]:
     """Return the st.dataframe column formats of the overview table."""
     pct = st.column_config.NumberColumn(format="%+.2f%%")
-    usd = st.column_config.NumberColumn(format="$%.2f")
-    signed_usd = st.column_config.NumberColumn(format="$%+.2f")
+    usd = st.column_config.NumberColumn(format="dollar")  # $1,722.00, -$131.60
+    signed_usd = usd
     return {
         "Ticker": st.column_config.TextColumn(pinned=True),
         "Chart": st.column_config.LinkColumn("Chart", display_text="Chart ↗"),
