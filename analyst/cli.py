@@ -106,14 +106,14 @@ def picture_text(p: TechnicalPicture, source: str) -> str:
     """Return the picture as plain text for a terminal."""
     snap = p.snapshot
     out = [f"{p.symbol} as of {snap.date} close  ({source})", "", write_brief(p).text, "", "Indicators"]
-    for key, label in INDICATOR_LABELS.items():
-        value = snap.values[key]
+    for column, label in INDICATOR_LABELS.items():
+        value = snap.values[column]
         out.append(f"  {label:<10} {'—' if value is None else f'{value:>10.2f}'}")
     out += ["", "Immediate (nearest major level of any kind)"]
-    for label, key in (("resistance", p.immediate_resistance), ("support", p.immediate_support)):
+    for side, key in (("resistance", p.immediate_resistance), ("support", p.immediate_support)):
         text = "none within 40%" if key is None else (
             f"{key.price:>10.2f}  zone {key.zone_low:.2f}–{key.zone_high:.2f}  {key.kind} ({key.name})")
-        out.append(f"  {label:<10} {text}")
+        out.append(f"  {side:<10} {text}")
     out += ["", "Trendlines (within 40% of the close)"]
     for line in (*p.supports, *p.resistance_lines):
         flags = ("  major" if major_line(line) else "") + ("  provisional touch" if line.provisional else "")

@@ -125,8 +125,8 @@ def _latest_action(actions: pd.DataFrame, symbol: str, asof: date) -> AnalystAct
         return None
     r = rows.iloc[0]
 
-    def num(value: object) -> float | None:
-        return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
+    def num(value: float) -> float | None:  # a number column of the actions frame (NaN when not stated)
+        return None if pd.isna(value) else float(value)
 
     return AnalystAction(r["date"].date(), r["firm"], r["action"], r["rating_from"], r["rating_to"],
                          num(r["target_from"]), num(r["target_to"]))

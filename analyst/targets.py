@@ -51,7 +51,8 @@ def ticker_actions(actions: pd.DataFrame, symbol: str, asof: date) -> pd.DataFra
 
 def ticker_records(actions: pd.DataFrame, symbol: str, asof: date) -> list[dict[str, Any]]:
     """Return :func:`ticker_actions` as plain dicts (newest first): what the functions below work on, fast."""
-    return ticker_actions(actions, symbol, asof).to_dict("records")
+    records: list[dict[str, Any]] = ticker_actions(actions, symbol, asof).to_dict("records")
+    return records
 
 
 def _day(ts: Any) -> int:

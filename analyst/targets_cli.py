@@ -20,7 +20,7 @@ from analyst.targets import RETURN_MONTHS, Consensus, consensus, scorecard, trac
 from marketdata.repository import Repository
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``targets`` command to the command line's subcommands."""
     targets = commands.add_parser("targets", help="analyst targets: consensus, each target's outcome, firms")
     targets.add_argument("symbol", help="ticker, e.g. RIOT")
@@ -30,12 +30,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     targets.add_argument("--refresh", action="store_true", help="try a live refresh first (unless LEVELS_OFFLINE=1)")
 
 
-def _num(value: object, digits: int = 4) -> float | None:
-    return None if value is None or pd.isna(value) else round(float(value), digits)  # type: ignore[arg-type]
+def _num(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), digits)
 
 
 def _day(value: object) -> str | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]
+    return None if value is None or pd.isna(value) else str(pd.Timestamp(value).strftime("%Y-%m-%d"))
 
 
 def targets_json(symbol: str, asof: date, close: float, cons: Consensus, track: pd.DataFrame,

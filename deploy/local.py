@@ -31,7 +31,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from deploy.render import render
 
@@ -54,7 +56,7 @@ def free_port() -> int:
     """Return a TCP port free on 127.0.0.1 right now (bind may still race: callers retry on another)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 def _unprivileged() -> tuple[int, int] | None:
@@ -65,7 +67,7 @@ def _unprivileged() -> tuple[int, int] | None:
     return entry.pw_uid, entry.pw_gid
 
 
-def _as(ids: tuple[int, int] | None) -> dict[str, object]:
+def _as(ids: tuple[int, int] | None) -> dict[str, Any]:
     """The ``subprocess`` arguments that run a child as ``ids`` (uid, gid; no other groups), or none."""
     return {} if ids is None else {"user": ids[0], "group": ids[1], "extra_groups": []}
 
@@ -82,8 +84,10 @@ def _own(path: Path, ids: tuple[int, int] | None) -> None:
 def _popen(cmd: list[str], *, log: Path, ids: tuple[int, int] | None, cwd: Path,
            env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        return subprocess.Popen(cmd, cwd=cwd, env=dict(env) if env is not None else None, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True, **_as(ids))  # type: ignore[arg-type]
+        proc: subprocess.Popen[bytes] = subprocess.Popen(
+            cmd, cwd=cwd, env=dict(env) if env is not None else None, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, **_as(ids))
+        return proc
 
 
 def stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
@@ -142,8 +146,7 @@ class PostgresServer:
                    "--locale=C.UTF-8", "--no-sync"])
 
     def _run(self, cmd: list[str]) -> None:
-        done = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, timeout=120,  # type: ignore[call-overload]
-                              **_as(self.ids))
+        done = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, timeout=120, **_as(self.ids))
         if done.returncode != 0:
             raise ServerError(f"{cmd[0]} failed: {done.stderr[-2000:]}")
 
@@ -193,7 +196,7 @@ class PostgresServer:
         import psycopg
 
         with psycopg.connect(self.url(dbname), autocommit=True, connect_timeout=5) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql.encode())  # a dynamic statement (psycopg types literal strings only as queries)
 
     def create_database(self, name: str) -> str:
         """Create database ``name`` (an identifier of letters, digits, _) and return its URL."""
@@ -279,7 +282,7 @@ class Nginx:
             _own(self.prefix, self.ids)
             check = subprocess.run([self.binary, "-t", "-p", str(self.prefix), "-c", str(main), "-e",
                                     str(self.prefix / "error.log")], capture_output=True, text=True, timeout=30,
-                                   **_as(self.ids))  # type: ignore[call-overload]
+                                   **_as(self.ids))
             if check.returncode != 0:
                 raise ServerError(f"nginx -t refused the rendered configuration:\n{check.stderr[-2000:]}")
             self.proc = _popen([self.binary, "-p", str(self.prefix), "-c", str(main), "-e",
@@ -326,7 +329,7 @@ def healthy(url: str) -> bool:
     """Return True if the Streamlit server at ``url`` (http://127.0.0.1:PORT) answers its health check."""
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200 and response.read().strip() == b"ok"
+            return bool(response.status == 200 and response.read().strip() == b"ok")
     except (urllib.error.URLError, OSError):
         return False
 
@@ -372,7 +375,7 @@ class Procfile:
             port = free_port()
             proc = self.start("web", log.name, {"PORT": str(port)})
             replica = Replica(index, port, proc, log)
-            if _came_up(proc, lambda url=replica.url: healthy(url), STARTUP_TIMEOUT, 0.25):
+            if _came_up(proc, partial(healthy, replica.url), STARTUP_TIMEOUT, 0.25):
                 return replica
             stop(proc)
         raise ServerError(f"replica {index} did not become healthy. Log tail:\n{_tail(log)}")

@@ -505,5 +505,7 @@ def _held(line: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray
     v = line[idx]
     with np.errstate(invalid="ignore"):
         if side == "support":
-            return (low[idx] <= v * math.exp(tau)) & (close[idx] >= v) & (best_after - v >= away)
-        return (high[idx] >= v * math.exp(-tau)) & (close[idx] <= v) & (v - best_after >= away)
+            held: np.ndarray = (low[idx] <= v * math.exp(tau)) & (close[idx] >= v) & (best_after - v >= away)
+        else:
+            held = (high[idx] >= v * math.exp(-tau)) & (close[idx] <= v) & (v - best_after >= away)
+    return held

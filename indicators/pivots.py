@@ -79,7 +79,7 @@ def tolerance_from_atr(atr_last: float, close_last: float, n_bars: int, window: 
 
 def relative_atr(atr_values: np.ndarray, close: np.ndarray) -> np.ndarray:
     """Return ``ATR_b / close_b`` per bar (log units); bars before the first ATR value use the first one."""
-    rel = pd.Series(atr_values / close).ffill().bfill().to_numpy()
+    rel: np.ndarray = pd.Series(atr_values / close).ffill().bfill().to_numpy()
     return rel
 
 

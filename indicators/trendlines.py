@@ -73,7 +73,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -268,7 +268,8 @@ def _detect(bars: pd.DataFrame, asof: date | None, params: TrendlineParams, kind
 
 
 def _to_date(value: np.datetime64) -> date:
-    return pd.Timestamp(value).date()
+    day: date = pd.Timestamp(value).date()
+    return day
 
 
 def _support_core(lo: np.ndarray, cl: np.ndarray, atr_rel: np.ndarray, tau: float, sign: float, atr_t: float,
@@ -370,7 +371,7 @@ def _support_core(lo: np.ndarray, cl: np.ndarray, atr_rel: np.ndarray, tau: floa
                  + params.weight_span * min(span / params.span_scale_bars, params.max_span_score)
                  + params.weight_recency * math.exp(-(t - touches[-1]) / params.recency_scale_bars)
                  + float(dist_score[q]) + (params.weight_fit * (1.0 - fit) if extra else 0.0))
-        raws.append(_RawLine(i, j, m, c, touches, str(status[q]), higher_lows, fit, score,  # type: ignore[arg-type]
+        raws.append(_RawLine(i, j, m, c, touches, cast(Status, str(status[q])), higher_lows, fit, score,
                              float(level_t[q]), float(dist[q])))
     return _dedupe(raws, tau, params.max_lines), provisional
 
@@ -463,7 +464,7 @@ def _select_touches(cand: list[int], i: int, j: int, m: float, c: float, cl: np.
     gap_max = (np.maximum.reduceat(cl - m * posf, starts_ends)[0::2] - c).tolist()  # gap k: cand[k] .. cand[k+1]
 
     def rebound(ka: int, kb: int) -> bool:
-        return max(gap_max[ka:kb]) >= rebound_need[cand[kb]]
+        return bool(max(gap_max[ka:kb]) >= rebound_need[cand[kb]])
 
     kj = cand.index(j)
     touches = [i]

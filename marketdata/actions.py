@@ -48,7 +48,7 @@ def empty_actions() -> pd.DataFrame:
 
 
 def _missing(raw: object) -> bool:
-    return raw is None or raw == "" or (not isinstance(raw, str) and bool(pd.isna(raw)))  # type: ignore[arg-type]
+    return raw is None or raw == "" or (not isinstance(raw, str) and bool(pd.isna(raw)))
 
 
 def _problems(raw: Mapping[str, object], ticker: str, firm: str, action: str, day: object, horizon: object,
@@ -66,11 +66,11 @@ def _problems(raw: Mapping[str, object], ticker: str, firm: str, action: str, da
     if action not in ACTIONS:
         out.append(("action", f"is {action!r}, expected one of {', '.join(sorted(ACTIONS))}"))
     for col, value in targets.items():
-        if pd.isna(value) and not _missing(raw.get(col)):  # type: ignore[arg-type]
+        if pd.isna(value) and not _missing(raw.get(col)):
             out.append((col, f"is not a number ({raw.get(col)!r})"))
-        elif not pd.isna(value) and value < 0:  # type: ignore[operator,arg-type]
+        elif not pd.isna(value) and float(str(value)) < 0:
             out.append((col, "is negative"))
-        elif not pd.isna(value) and not math.isfinite(value):  # type: ignore[arg-type]
+        elif not pd.isna(value) and not math.isfinite(float(str(value))):
             out.append((col, "is not a finite number"))
     if pd.isna(horizon) and not _missing(raw.get("target_horizon")):
         out.append(("target_horizon", f"is not a date ({raw.get('target_horizon')!r})"))

@@ -72,9 +72,10 @@ def _int_env(name: str, default: int, minimum: int = 0) -> int:
 
 def _refresh_mode() -> RefreshMode:
     raw = os.environ.get("LEVELS_REFRESH", "").strip().lower() or "inline"
-    for mode in get_args(RefreshMode):
-        if raw == mode:
-            return mode
+    if raw == "worker":
+        return "worker"
+    if raw == "inline":
+        return "inline"
     raise SettingsError(f"LEVELS_REFRESH must be one of {', '.join(get_args(RefreshMode))}, not {raw[:20]!r}")
 
 

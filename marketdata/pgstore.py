@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -102,7 +103,7 @@ class PostgresStore(SqlStore):
 
     # --- connections -----------------------------------------------------------------------------
 
-    def _connect_kwargs(self) -> dict[str, object]:
+    def _connect_kwargs(self) -> dict[str, Any]:
         return {"autocommit": True, "connect_timeout": max(1, round(self.timeout)),
                 "application_name": "levels-dashboard"}
 
@@ -249,7 +250,7 @@ class PostgresStore(SqlStore):
     @contextmanager
     def refresh_lock(self) -> Iterator[bool]:
         try:
-            conn = psycopg.connect(self.url, **self._connect_kwargs())  # type: ignore[arg-type]
+            conn = psycopg.connect(self.url, **self._connect_kwargs())
         except psycopg.OperationalError as exc:
             raise self._trip("cannot connect to the database server", exc) from exc
         try:

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 import pandas as pd
 
@@ -556,8 +556,9 @@ class SqlStore:
             (limit,), table="symbol_requests",
         )
         return [
-            SymbolRequest(int(str(i)), str(s), p, _as_datetime(at), o,  # type: ignore[arg-type]
-                          None if f is None else _as_datetime(f), "" if m is None else str(m))
+            SymbolRequest(int(str(i)), str(s), cast(RequestPurpose, p), _as_datetime(at),
+                          cast(RequestOutcome | None, o), None if f is None else _as_datetime(f),
+                          "" if m is None else str(m))
             for i, s, p, at, o, f, m in rows
         ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -14,7 +15,7 @@ from marketdata.sources import BadData, NetworkError, NoData, RateLimited, Sourc
 ACTION_CODES: dict[str, str] = {"up": "upgrade", "down": "downgrade", "init": "initiate"}
 
 
-def _yf():  # imported lazily: yfinance costs ~0.5 s to import and offline use never needs it
+def _yf() -> Any:  # imported lazily: yfinance costs ~0.5 s to import and offline use never needs it
     import yfinance as yf
 
     yf.config.debug.hide_exceptions = False
@@ -47,12 +48,13 @@ def _default_session() -> object | None:
         from yfinance._http import new_session
     except ImportError:  # another yfinance layout: let it build its own (timeouts then uncapped)
         return None
-    return new_session()
+    session: object = new_session()
+    return session
 
 
-def _cap_timeouts(session: object, cap: Callable[[], float | None]) -> None:
+def _cap_timeouts(session: Any, cap: Callable[[], float | None]) -> None:
     """Make every request of ``session`` (requests or curl_cffi) wait at most ``cap()`` seconds."""
-    send = session.request  # type: ignore[attr-defined]
+    send = session.request
 
     def request(*args: object, **kwargs: object) -> object:
         limit, timeout = cap(), kwargs.get("timeout")
@@ -60,7 +62,7 @@ def _cap_timeouts(session: object, cap: Callable[[], float | None]) -> None:
             kwargs["timeout"] = limit
         return send(*args, **kwargs)
 
-    session.request = request  # type: ignore[attr-defined]
+    session.request = request
 
 
 class YahooSource:
@@ -119,7 +121,7 @@ class YahooSource:
             raise BadData(f"yfinance answer for {symbol} lacks column(s) {', '.join(missing)}")
         return frame[["open", "high", "low", "close", "volume"]]
 
-    def _ticker(self, yf, symbol: str, timeout: float):
+    def _ticker(self, yf: Any, symbol: str, timeout: float) -> Any:
         session = self._capped_session(timeout)
         return yf.Ticker(symbol, session=session) if session is not None else yf.Ticker(symbol)
 

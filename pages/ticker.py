@@ -96,6 +96,7 @@ def chart_panel() -> None:
 
 chart_panel()
 
+assert resolved.asof is not None  # there are bars (the page stopped above otherwise)
 tables = data.ticker_tables(shown.symbol, version, shown.asof, resolved.asof, actions_version)
 left, right = st.columns([3, 2])
 with left:

@@ -27,4 +27,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 .venv/bin/ruff check .
+.venv/bin/mypy  # the settings (strict on indicators/, marketdata/, analyst/) are in pyproject.toml
 exec .venv/bin/python -m pytest -q -p no:cacheprovider --durations=5 "$@"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -70,16 +71,20 @@ class AnalystsView:
         return actions[mask]
 
     @classmethod
-    def from_widgets(cls, state: Mapping[str, object]) -> AnalystsView:
+    def from_widgets(cls, state: Mapping[Any, Any]) -> AnalystsView:
         """Return the filters the page's widgets hold (keys ``tickers``, ``firms``, ``actions``, ``from``, ``to``);
         a reversed date range is dropped (the widgets are bound to the URL, so :meth:`from_query` names it)."""
-        lists = {k: tuple(state.get(k) or ()) for k, _ in LIST_KEYS}  # type: ignore[call-overload]
+        def chosen(key: str) -> tuple[str, ...]:
+            value = state.get(key)
+            return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+        tickers, firms, actions = chosen("tickers"), chosen("firms"), chosen("actions")
         start, end = state.get("from"), state.get("to")
         start = start if isinstance(start, date) else None
         end = end if isinstance(end, date) else None
         if start is not None and end is not None and start > end:
-            return cls(**lists)
-        return cls(**lists, start=start, end=end)
+            start = end = None
+        return cls(tickers=tickers, firms=firms, actions=actions, start=start, end=end)
 
     @classmethod
     def from_query(cls, params: Mapping[str, QueryValue],

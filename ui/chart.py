@@ -41,7 +41,8 @@ def _dates(index: pd.DatetimeIndex) -> list[str]:
 
 
 def _values(series: pd.Series) -> np.ndarray:
-    return series.astype("float64").round(4).to_numpy()
+    values: np.ndarray = series.astype("float64").round(4).to_numpy()
+    return values
 
 
 def holidays(index: pd.DatetimeIndex) -> list[str]:

@@ -42,11 +42,7 @@ def check_entry(fields: Mapping[str, object], today: date | None = None) -> tupl
     ISO text, targets as text): an actions frame of one row (origin ``user``) and no problems, or None and one
     message per bad field, keyed by field."""
     today = today or datetime.now(NEW_YORK).date()
-    raw = {k: fields.get(k) for k in FIELDS}
-    for key in ("date", "target_horizon"):
-        if isinstance(raw[key], date):
-            raw[key] = raw[key].isoformat()  # type: ignore[union-attr]
-    raw = {k: _text(v) for k, v in raw.items()}
+    raw = {k: _text(v.isoformat() if isinstance(v := fields.get(k), date) else v) for k in FIELDS}
     problems = {f: message for f, message in field_problems(raw).items()}
     for key, limit in MAX_TEXT.items():
         value = raw.get(key, "")

@@ -31,7 +31,7 @@ def filter_messages(params: Mapping[str, QueryValue], universe: list[str], colum
     return messages
 
 
-def read_filters(state: Mapping[str, Any]) -> OverviewView:
+def read_filters(state: Mapping[Any, Any]) -> OverviewView:
     """Return the view the filter widgets hold (their keys are the URL keys)."""
     asof = state.get("asof")
     order = state.get("order") or "asc"
@@ -65,4 +65,4 @@ def column_config() -> dict[str, Any]:
 
 def export_csv(table: pd.DataFrame) -> str:
     """Return the table as CSV text (without the sparkline and link columns; values unrounded)."""
-    return table.drop(columns=["6M", "Chart"]).to_csv(index=False)
+    return str(table.drop(columns=["6M", "Chart"]).to_csv(index=False))

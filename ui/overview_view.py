@@ -114,7 +114,13 @@ class OverviewView:
             if unknown:
                 messages.append(f"{label} filter {', '.join(shown_value(u, 24) for u in unknown[:5])} ignored"
                                 f" (known: {', '.join(options)}).")
-            view = replace(view, **{key: tuple(dict.fromkeys(t for t in tokens if t in options))})
+            kept = tuple(dict.fromkeys(t for t in tokens if t in options))
+            if key == "state":
+                view = replace(view, state=kept)
+            elif key == "above":
+                view = replace(view, above=kept)
+            else:
+                view = replace(view, below=kept)
         if "cross" in params and (tokens := _values(params["cross"])):
             if tokens[0] in CROSSES:
                 view = replace(view, cross=tokens[0])

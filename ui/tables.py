@@ -112,7 +112,7 @@ def export_csv(frame: pd.DataFrame, preset: str) -> str:
     """Return the bars and indicators visible for range ``preset`` as CSV text (dates ISO, values unrounded)."""
     from indicators.windows import window
 
-    return window(frame, preset).to_csv(index_label="date", date_format="%Y-%m-%d")
+    return str(window(frame, preset).to_csv(index_label="date", date_format="%Y-%m-%d"))
 
 
 def markdown_table(table: pd.DataFrame, formats: dict[str, str] | None = None, raw: Collection[str] = ()) -> str:
@@ -127,7 +127,7 @@ def markdown_table(table: pd.DataFrame, formats: dict[str, str] | None = None, r
     formats = formats or {}
 
     def cell(value: object, pattern: str | None, column: str = "") -> str:
-        if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
             return "—"
         text = pattern.format(value) if pattern else str(value)
         return text if column in raw else md_escape(" ".join(text.split()))

@@ -47,8 +47,8 @@ def source_markdown(source: str, limit: int = 40) -> str:
 
 def status_text(status: str, reached_on: object, days: object) -> str:
     """Return e.g. ``'reached 2025-12-03 (9 d)'``, ``'missed'``, ``'pending'`` or ``'—'`` (no target)."""
-    if status == "reached" and not pd.isna(reached_on):  # type: ignore[arg-type]
-        return f"reached {pd.Timestamp(reached_on):%Y-%m-%d} ({int(days)} d)"  # type: ignore[call-overload]
+    if status == "reached" and not pd.isna(reached_on):
+        return f"reached {pd.Timestamp(reached_on):%Y-%m-%d} ({int(float(str(days)))} d)"
     return {"missed": "missed", "pending": "pending", "unknown": "no price"}.get(status, "—")
 
 

@@ -56,7 +56,7 @@ def source_text(source: str, limit: int = 60) -> str:
 
 
 def _day(ts: pd.Timestamp) -> str:
-    return ts.strftime("%Y-%m-%d")
+    return str(ts.strftime("%Y-%m-%d"))
 
 
 def drawn_firms(steps: list[Step], records: list[dict[str, Any]], first_day: pd.Timestamp) -> list[str]:

@@ -123,7 +123,7 @@ class ViewState:
             if key in params:
                 raw = _first(params[key])
                 if raw in options:
-                    state = replace(state, **{key: raw})
+                    state = replace(state, range=raw) if key == "range" else replace(state, scale=raw)
                 else:
                     default = getattr(cls(), key)
                     messages.append(
