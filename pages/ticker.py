@@ -8,11 +8,18 @@ import streamlit as st
 
 from indicators.windows import RANGE_PRESETS
 from ui import data
+from ui.chart_style import ChartStyle, device_of
 from ui.labels import md_escape
 from ui.navigation import require_navigation
+from ui.palette import theme_of
 from ui.tables import export_csv
-from ui.ticker_view import resolve
+from ui.ticker_view import notice_summary, resolve
 from ui.viewstate import DEFAULT_OVERLAYS, DEFAULT_RANGE, OVERLAYS, SCALES, ViewState
+
+# A legend click acts at once: Plotly otherwise waits 300 ms for a possible double click (which would isolate
+# the line; the legend's itemdoubleclick is off). It also shortens the plot's double click (reset zoom) to 20 ms:
+# reset with the toolbar's "Reset axes" button instead.
+PLOTLY_CONFIG = {"displaylogo": False, "doubleClickDelay": 20}
 
 require_navigation()
 
@@ -46,51 +53,70 @@ def _on_asof() -> None:
         st.query_params["asof"] = picked.isoformat()
 
 
-st.title(f"{shown.symbol} technical levels")
-top = st.columns([2, 2, 5])
-top[0].selectbox("Ticker", resolved.options, key="ticker_symbol", on_change=_on_symbol)
-top[1].date_input(
-    "As of (close)", key="ticker_asof", value=None, min_value=result.first_bar, max_value=result.last_bar,
-    on_change=_on_asof, format="YYYY-MM-DD", help="Empty = latest bar. Nothing after this day is used.",
-)
-
-for message in [*url_messages, *resolved.messages]:
-    st.warning(md_escape(message), icon=":material/warning:")
-for notice in result.notices:
-    (st.info if notice.startswith("Offline mode") else st.warning)(md_escape(notice), icon=":material/cloud_off:")
-
 if result.bars.empty:
+    st.title(f"{shown.symbol} technical levels")
     st.error("No price data is available for any symbol. Check the bundled data folder.")
     st.stop()
 
+# One compact row: title, ticker, as-of date, where the data comes from and a short notice line (detail inside).
+fetched = f" · fetched {result.fetched_at:%Y-%m-%d %H:%M} UTC" if result.fetched_at else ""
+with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+    st.title(f"{shown.symbol} technical levels", width="content")
+    st.selectbox("Ticker", resolved.options, key="ticker_symbol", on_change=_on_symbol, width=110,
+                 label_visibility="collapsed")
+    st.date_input(
+        "As of (close)", key="ticker_asof", value=None, min_value=result.first_bar, max_value=result.last_bar,
+        on_change=_on_asof, format="YYYY-MM-DD", width=170, label_visibility="collapsed",
+        help="Empty = latest bar. Nothing after this day is used.",
+    )
+    when = f"latest bar {resolved.asof}" if shown.asof is None else f"as of {resolved.asof} close"
+    st.caption(f"{' + '.join(result.sources)} · {when}{fetched}", width="content")
+    summary = notice_summary(result)
+    if summary is not None:
+        with st.popover(summary.label, icon=":material/cloud_off:", type="tertiary", key="notices"):
+            for notice in summary.notices:
+                (st.info if summary.info else st.warning)(md_escape(notice), icon=":material/cloud_off:")
+
+for message in [*url_messages, *resolved.messages]:
+    st.warning(md_escape(message), icon=":material/warning:")
+
 version = data.version(shown.symbol)
 actions_version = data.actions_version()
-fetched = f" · fetched {result.fetched_at:%Y-%m-%d %H:%M} UTC" if result.fetched_at else ""
-top[2].caption(
-    f"Data: {result.source_label}{fetched}  \nShowing as of {resolved.asof} close"
-    + (" (latest)" if shown.asof is None else "")
-)
+device = device_of(st.context.headers)
+theme = theme_of(st.context.theme.type)
 
 
 @st.fragment
 def chart_panel() -> None:
-    controls = st.columns([3, 2, 3])
-    rng = controls[0].segmented_control("Range", RANGE_PRESETS, default=DEFAULT_RANGE, required=True,
-                                        key="range", bind="query-params")
-    scale = controls[1].segmented_control("Scale", SCALES, default="linear", required=True,
-                                          key="scale", bind="query-params")
-    show = st.pills("Overlays", OVERLAYS, selection_mode="multi", default=list(DEFAULT_OVERLAYS),
-                     key="show", bind="query-params")
-    view = replace(shown, range=rng or DEFAULT_RANGE, scale=scale or "linear", show=tuple(show or ()))
-    figure = data.chart(view.symbol, version, view.asof, actions_version, view.range, view.scale, view.show)
-    st.plotly_chart(figure, key="chart", config={"displaylogo": False})
+    # The toolbar: range, scale and, behind one button, the overlays and the legend; all bound to the URL.
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        rng = st.segmented_control("Range", RANGE_PRESETS, default=DEFAULT_RANGE, required=True, key="range",
+                                   bind="query-params", label_visibility="collapsed")
+        scale = st.segmented_control("Scale", SCALES, default="linear", required=True, key="scale",
+                                     bind="query-params", label_visibility="collapsed")
+        chosen = st.session_state.get("show")  # None before the pills' first run: then the URL's choice
+        with st.popover(f"Overlays · {len(shown.show if chosen is None else chosen)}", key="overlay_menu",
+                        icon=":material/stacked_line_chart:"):
+            show = st.pills("Overlays", OVERLAYS, selection_mode="multi", default=list(DEFAULT_OVERLAYS),
+                            key="show", bind="query-params")
+            legend = st.toggle("Legend", value=device == "desktop", key="legend", bind="query-params",
+                               help="The value tags at the right edge name every line; the legend lists them too."
+                                    " Clicking a tag or a legend entry hides or shows its line in this browser"
+                                    " only.")
+    style = ChartStyle(theme=theme, device=device, legend=legend)
+    view = replace(shown, range=rng or DEFAULT_RANGE, scale=scale or "linear", show=tuple(show or ()),
+                   legend=None if legend == (device == "desktop") else legend)
+    figure = data.chart(view.symbol, version, view.asof, actions_version, view.range, view.scale, view.show, style)
+    st.plotly_chart(figure, key="chart", config=PLOTLY_CONFIG)
     base = st.context.url or ""
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
     # A popover's content is drawn only when it is opened: the code block (and its copy icon) costs nothing
     # until then.
     with st.popover("Share this view", icon=":material/link:"):
-        st.caption("This link pins the as-of date, so it shows the same bars next month. Copy it with the icon.")
+        st.caption("This link pins the as-of date, so it shows the same bars next month. It holds the range, scale,"
+                   " overlays and legend chosen above; lines hidden by clicking the chart's tags or legend are not"
+                   " in it. Copy it with the icon.")
         st.code(replace(resolved, view=view).share_url(origin), language=None, wrap_lines=True)
 
 

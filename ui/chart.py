@@ -1,13 +1,24 @@
-"""The ticker chart: a plotly figure from an indicator frame, analyst actions and the view state.
+"""The ticker chart: a plotly figure from an indicator frame, analyst actions, the view state and a chart style.
 
 Only the visible window is sent to the browser (indicators were computed on the full history before
 the cut); dates travel as ``YYYY-MM-DD`` strings and prices are rounded to 4 decimals. Weekends and
 market holidays inside the window are hidden with two cheap ``rangebreaks`` (a weekend pattern and
 the few holiday dates of the window) instead of one break per missing day.
+
+Layout for a chart-first page (see ui.chart_style for the sizes of each device class):
+
+* margins are explicit and no axis or legend may grow them (``automargin: false``, ``margin.autoexpand:
+  false``): Streamlit's plotly theme turns ``automargin`` on, which makes Plotly lay the figure out twice;
+* the price panel takes at least 65 % of the figure, the volume panel 14 % of the plot area under it;
+* every drawn line has a value tag in the right margin (ui.value_tags), the key levels too (instead of labels
+  over the candles); the legend is optional, at the bottom, and scrolls beyond its reserved height;
+* the price axis range is fixed (``fixedrange``), so zooming in the browser changes dates only and the tags
+  stay true.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -17,23 +28,22 @@ import plotly.graph_objects as go
 from analyst.picture import TechnicalPicture
 from indicators.crosses import Cross
 from indicators.key_levels import KeyLevel
+from indicators.levels import HIGH_52W, LOW_52W
 from indicators.moving_averages import EMA_WINDOWS, SMA_WINDOWS
 from indicators.trendlines import Trendline
 from indicators.windows import window
+from ui.chart_style import DEFAULT_STYLE, ChartStyle
+from ui.palette import Palette
 from ui.targets_chart import target_traces
+from ui.value_tags import PriceAxis, Tag, place, price_text, tag_parts
 from ui.viewstate import ViewState
 
-EMA_COLORS: dict[int, str] = dict(zip(EMA_WINDOWS, ("#1f77b4", "#ff7f0e", "#9467bd", "#d62728"), strict=True))
-SMA_COLORS: dict[int, str] = dict(zip(SMA_WINDOWS, ("#17becf", "#bcbd22", "#8c564b"), strict=True))
-GOLDEN_COLOR, DEATH_COLOR = "#b8860b", "#424242"
-BAND_COLOR = "rgba(120, 144, 156, 0.9)"
-BAND_FILL = "rgba(120, 144, 156, 0.12)"
-UP, DOWN = "#26a69a", "#ef5350"
-SUPPORT_COLOR, RESISTANCE_COLOR, BROKEN_COLOR = "#00897b", "#c62828", "#9e9e9e"
-SUPPORT_ZONE, RESISTANCE_ZONE = "rgba(0, 137, 123, 0.10)", "rgba(198, 40, 40, 0.08)"
 EXTENSION_BARS = 10
 MAX_LINES = 3  # trendlines drawn per side
 MAX_KEY_LEVELS = 2  # key levels drawn per side: the immediate one and the next (what the brief names)
+TAG_SWATCH = 25  # pixels before a tag's text (the stroke in the line's colour)
+CHAR_WIDTH = 0.62  # a tag character's width in ems (semi-bold digits and capitals)
+EXTREME_LABELS = {HIGH_52W: "52w hi", LOW_52W: "52w lo"}
 
 
 def _dates(index: pd.DatetimeIndex) -> list[str]:
@@ -59,20 +69,53 @@ def trendline_name(line: Trendline) -> str:
 
 
 def key_level_name(key: KeyLevel) -> str:
-    """Return the chart label of a key level, e.g. ``'S $11.06'``, ``'R $12.30–13.70'``, ``'52w high $23.61'``,
+    """Return the name of a key level, e.g. ``'S $11.06'``, ``'R $12.30–13.70'``, ``'52w high $23.61'``,
     ``'SMA 50 $16.79'``."""
     if key.kind in ("ema", "sma", "band", "extreme"):
         return f"{key.name} ${key.price:,.2f}"
     if key.kind == "trendline":
         return f"{key.name.split()[0]} line ${key.price:,.2f}"
     side = "S" if key.side == "support" else "R"
-    if key.zone_high - key.zone_low >= 0.02 * key.price:
+    if _is_zone(key):
         return f"{side} ${key.zone_low:,.2f}–{key.zone_high:,.2f}"
     return f"{side} ${key.price:,.2f}"
 
 
-def _trendline_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, first_day: pd.Timestamp,
-                      lines: tuple[Trendline, ...]) -> None:
+def _is_zone(key: KeyLevel) -> bool:
+    return key.zone_high - key.zone_low >= 0.02 * key.price
+
+
+def _last(series: pd.Series) -> float | None:
+    value = float(series.iloc[-1]) if len(series) else math.nan
+    return None if math.isnan(value) else value
+
+
+class _Tags:
+    """The value tags of one figure, collected while its lines are drawn (one owner for their wording)."""
+
+    def __init__(self, labelled: bool) -> None:
+        self.labelled = labelled
+        self.items: list[Tag] = []
+
+    def add(self, value: float | None, label: str, color: str, group: str, rank: int,
+            phone_label: str = "") -> None:
+        """Add a tag reading ``label value`` (on a phone ``phone_label value``, or the value alone)."""
+        if value is None or not math.isfinite(value):
+            return
+        prefix = label if self.labelled else phone_label
+        self.items.append(Tag(value, f"{prefix} {price_text(value)}".strip(), color, group, rank))
+
+    def mark_key(self, group: str, value: float, side: str) -> bool:
+        """Prefix ``S``/``R`` to the tag of line ``group`` at ``value`` (a key level on that line): False if none."""
+        for i, tag in enumerate(self.items):
+            if tag.group == group and abs(tag.value - value) <= 1e-6 * max(1.0, abs(value)):
+                self.items[i] = Tag(tag.value, f"{side} {tag.text}", tag.color, tag.group, 0)
+                return True
+        return False
+
+
+def _trendline_traces(traces: list[dict[str, Any]], tags: _Tags, palette: Palette, frame: pd.DataFrame,
+                      first_day: pd.Timestamp, lines: tuple[Trendline, ...]) -> None:
     if not len(frame):
         return
     t = len(frame) - 1
@@ -80,8 +123,8 @@ def _trendline_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, first_d
     future = pd.bdate_range(frame.index[-1] + pd.Timedelta(days=1), periods=EXTENSION_BARS)
     all_x = [*_dates(frame.index), *_dates(future)]
     for line in lines:
-        color = BROKEN_COLOR if line.status == "broken" else (
-            SUPPORT_COLOR if line.kind == "support" else RESISTANCE_COLOR)
+        color = palette.broken if line.status == "broken" else (
+            palette.support if line.kind == "support" else palette.resistance)
         lo = max(line.anchor_positions[0], start_pos)
         positions = np.arange(lo, t + EXTENSION_BARS + 1)
         values = np.exp(line.intercept_log + line.slope_log_per_bar * positions)
@@ -92,6 +135,7 @@ def _trendline_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, first_d
             "line": {"color": color, "width": 2, "dash": "dot" if line.status == "broken" else "solid"},
             "hovertemplate": f"{name}<br>{line.status}, %{{y:.2f}}<extra></extra>",
         })
+        tags.add(line.level_at_asof, "TL", color, name, 2)
         touches = [(d, p) for d, p in zip(line.touch_dates, line.touch_prices, strict=True)
                    if pd.Timestamp(d) >= first_day]
         if touches:
@@ -107,42 +151,59 @@ def _trendline_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, first_d
             })
 
 
-def _key_levels(shapes: list[dict[str, Any]], traces: list[dict[str, Any]], picture: TechnicalPicture, x0: str,
-                x1: str, last: str) -> None:
+def _key_levels(shapes: list[dict[str, Any]], tags: _Tags, palette: Palette, picture: TechnicalPicture, x0: str,
+                x1: str) -> list[float]:
     """Draw the key levels the brief names (immediate and next on each side): horizontal levels and zones as
-    light bands with a dashed line and a label; moving averages, bands and trendlines as a labelled tick on the
-    as-of bar (their own lines are overlays that may be switched off)."""
+    light bands with a dashed line, in the legend group of their value tag (a click on the tag hides them);
+    a moving average, band or trendline that is a key level marks its own line's tag with ``S``/``R`` (or gets a
+    tag of its own when its line is switched off). Returns the prices drawn, for the price axis."""
     refs = {"xref": "x", "yref": "y", "x0": x0, "x1": x1, "layer": "below"}
-    for keys, fill, color in ((picture.key.supports, SUPPORT_ZONE, SUPPORT_COLOR),
-                              (picture.key.resistances, RESISTANCE_ZONE, RESISTANCE_COLOR)):
+    drawn: list[float] = []
+    for keys, fill, color in ((picture.key.supports, palette.support_zone, palette.support),
+                              (picture.key.resistances, palette.resistance_zone, palette.resistance)):
         for key in keys[:MAX_KEY_LEVELS]:
-            label = key_level_name(key)
+            side = "S" if key.side == "support" else "R"
+            drawn += [key.zone_low, key.zone_high]
+            group = f"key {key_level_name(key)}"
             if key.kind in ("horizontal", "extreme"):
-                text = {"text": label, "textposition": "top left", "font": {"size": 10, "color": color}}
                 if key.zone_high - key.zone_low > 1e-9:
                     shapes.append({"type": "rect", "y0": key.zone_low, "y1": key.zone_high, "fillcolor": fill,
-                                   "line": {"width": 0}, **refs})
-                shapes.append({"type": "line", "y0": key.price, "y1": key.price, "label": text,
+                                   "line": {"width": 0}, "legendgroup": group, **refs})
+                shapes.append({"type": "line", "y0": key.price, "y1": key.price, "legendgroup": group,
                                "line": {"color": color, "width": 1, "dash": "dash"}, **refs})
-            else:
-                traces.append({
-                    "type": "scatter", "x": [last], "y": [round(key.price, 4)], "mode": "markers+text",
-                    "name": label, "text": [label], "textposition": "middle left", "showlegend": False,
-                    "marker": {"symbol": "line-ew-open", "size": 14, "color": color, "line": {"width": 2}},
-                    "textfont": {"size": 10, "color": color}, "hovertemplate": f"{label}<extra></extra>",
-                })
+                label = side if key.kind == "horizontal" else EXTREME_LABELS.get(key.name, key.name)
+                if _is_zone(key) and tags.labelled:
+                    text = f"{label} {price_text(key.zone_low)}–{price_text(key.zone_high)}"
+                    tags.items.append(Tag(key.price, text, color, group, 0))
+                else:
+                    tags.add(key.price, label, color, group, 0, phone_label=side)
+            elif (line := _line_group(key)) is None or not tags.mark_key(line, key.price, side):
+                tags.add(key.price, f"{side} {key.name.replace(' ', '')}", color, group, 0, phone_label=side)
+    return drawn
 
 
-def _cross_traces(traces: list[dict[str, Any]], crosses: tuple[Cross, ...], first_day: pd.Timestamp) -> None:
+def _line_group(key: KeyLevel) -> str | None:
+    """Return the legend group of the drawn line a dynamic key level lies on (None when it has none)."""
+    if key.kind == "trendline" and key.line is not None:
+        return trendline_name(key.line)
+    if key.kind in ("ema", "sma"):
+        return key.name
+    if key.kind == "band":
+        return "bb"
+    return None
+
+
+def _cross_traces(traces: list[dict[str, Any]], palette: Palette, crosses: tuple[Cross, ...],
+                  first_day: pd.Timestamp) -> None:
     """Mark golden crosses (▲) and death crosses (▼) of the window at the slow average's value."""
-    for kind, color, symbol in (("golden", GOLDEN_COLOR, "triangle-up"), ("death", DEATH_COLOR, "triangle-down")):
+    for kind, color, symbol in (("golden", palette.golden, "triangle-up"), ("death", palette.death, "triangle-down")):
         shown = [c for c in crosses if c.kind == kind and pd.Timestamp(c.date) >= first_day]
         if not shown:
             continue
         traces.append({
             "type": "scatter", "x": [f"{c.date:%Y-%m-%d}" for c in shown], "y": [round(c.price, 4) for c in shown],
             "mode": "markers", "name": f"{kind.capitalize()} cross", "text": [c.label for c in shown],
-            "marker": {"symbol": symbol, "size": 13, "color": color, "line": {"width": 1, "color": "white"}},
+            "marker": {"symbol": symbol, "size": 13, "color": color, "line": {"width": 1, "color": palette.outline}},
             "hovertemplate": "%{x}: %{text}<extra></extra>",
         })
 
@@ -152,9 +213,9 @@ def _line(x: list[str], y: np.ndarray, name: str, line: dict[str, Any], **extra:
             "hovertemplate": "%{y:.2f}", **extra}
 
 
-def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, height: int = 720,
-                 picture: TechnicalPicture | None = None) -> go.Figure:
-    """Return the chart for ``frame`` (an indicator frame already cut at the as-of date).
+def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState,
+                 picture: TechnicalPicture | None = None, style: ChartStyle = DEFAULT_STYLE) -> go.Figure:
+    """Return the chart for ``frame`` (an indicator frame already cut at the as-of date), drawn for ``style``.
 
     Traces: ``Price`` (candlestick), ``EMA 20``/``EMA 50``/``EMA 100``/``EMA 200``, ``BB upper``,
     ``BB lower`` (filled to the upper band), ``BB middle``, the ``Targets`` overlay (see ui.targets_chart)
@@ -162,43 +223,54 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
     ``picture`` (the same as-of date), its best support/resistance trendlines (``Support trendline since …``, drawn
     from the first anchor, or the window start, to 10 bars past the as-of bar, touches marked) and the nearest
     horizontal levels (zones as light bands, layout shapes) are drawn too, under the ``Trendlines`` and ``Levels``
-    overlays.
+    overlays. Then one value tag per line and key level (a one-point trace named as the tag reads, e.g.
+    ``EMA50 12.34``, in its own legend ``legend2``...; see ui.value_tags), placed in the right margin.
 
     The figure is assembled as plain dicts and wrapped without plotly's per-property validation (which cost
     ~0.4 s per chart here); the tests render every overlay combination through Streamlit and a real browser.
     """
+    palette, sizes = style.palette, style.sizes
+    tags = _Tags(style.labelled_tags)
     visible = window(frame, view.range)
     with_volume = view.shows("Volume")
     x = _dates(visible.index)
     traces: list[dict[str, Any]] = [{
         "type": "candlestick", "x": x, "open": _values(visible["open"]), "high": _values(visible["high"]),
         "low": _values(visible["low"]), "close": _values(visible["close"]), "name": "Price",
-        "increasing": {"line": {"color": UP}}, "decreasing": {"line": {"color": DOWN}},
+        "increasing": {"line": {"color": palette.up}, "fillcolor": palette.up},
+        "decreasing": {"line": {"color": palette.down}, "fillcolor": palette.down},
     }]
     shapes: list[dict[str, Any]] = []
     if view.shows("BB"):
-        band = {"color": BAND_COLOR, "width": 1}
+        band = {"color": palette.band, "width": 1}
         traces.append(_line(x, _values(visible["bb_upper"]), "BB upper", band, legendgroup="bb"))
         traces.append(_line(x, _values(visible["bb_lower"]), "BB lower", band, legendgroup="bb", fill="tonexty",
-                            fillcolor=BAND_FILL))
+                            fillcolor=palette.band_fill))
         traces.append(_line(x, _values(visible["bb_mid"]), "BB middle", {**band, "dash": "dot"}, legendgroup="bb"))
-    for w, color in EMA_COLORS.items():
+        for column, label, rank in (("bb_upper", "BB up", 2), ("bb_lower", "BB lo", 2), ("bb_mid", "BB mid", 3)):
+            tags.add(_last(visible[column]), label, palette.band, "bb", rank)
+    for w, color in zip(EMA_WINDOWS, palette.ema, strict=True):
         if view.shows(f"EMA{w}"):
-            traces.append(_line(x, _values(visible[f"ema_{w}"]), f"EMA {w}", {"color": color, "width": 1.4}))
-    for w, color in SMA_COLORS.items():
+            traces.append(_line(x, _values(visible[f"ema_{w}"]), f"EMA {w}", {"color": color, "width": 1.4},
+                                legendgroup=f"EMA {w}"))
+            tags.add(_last(visible[f"ema_{w}"]), f"EMA{w}", color, f"EMA {w}", 1)
+    for w, color in zip(SMA_WINDOWS, palette.sma, strict=True):
         if view.shows(f"SMA{w}"):
             traces.append(_line(x, _values(visible[f"sma_{w}"]), f"SMA {w}",
-                                {"color": color, "width": 1.4, "dash": "dash"}))
+                                {"color": color, "width": 1.4, "dash": "dash"}, legendgroup=f"SMA {w}"))
+            tags.add(_last(visible[f"sma_{w}"]), f"SMA{w}", color, f"SMA {w}", 2)
     last_day = frame.index[-1] if len(frame) else pd.Timestamp.today().normalize()
     first_day = visible.index[0] if len(visible) else last_day
-    targets = target_traces(traces, frame, visible, actions, view.symbol) if view.shows("Targets") else None
+    targets = None
+    if view.shows("Targets"):
+        targets = target_traces(traces, frame, visible, actions, view.symbol, palette, tags.add)
     if picture is not None and view.shows("Trendlines"):
-        _trendline_traces(traces, frame, first_day, (*_drawn_lines(picture, picture.supports),
-                                                     *_drawn_lines(picture, picture.resistance_lines)))
+        _trendline_traces(traces, tags, palette, frame, first_day, (*_drawn_lines(picture, picture.supports),
+                                                                    *_drawn_lines(picture, picture.resistance_lines)))
     if picture is not None and view.shows("Crosses"):
-        _cross_traces(traces, picture.crosses, first_day)
+        _cross_traces(traces, palette, picture.crosses, first_day)
     if with_volume:
-        colors = np.where(visible["close"].to_numpy() >= visible["open"].to_numpy(), UP, DOWN)
+        colors = np.where(visible["close"].to_numpy() >= visible["open"].to_numpy(), palette.up, palette.down)
         traces.append({
             "type": "bar", "x": x, "y": visible["volume"].to_numpy(), "name": "Volume", "xaxis": "x2", "yaxis": "y2",
             "marker": {"color": list(colors), "line": {"width": 0}}, "opacity": 0.6, "showlegend": False,
@@ -210,33 +282,67 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState, he
     hols = holidays(visible.index)
     if hols:
         breaks.append({"values": hols})
+    levels: list[float] = []
     if picture is not None and view.shows("Levels"):
-        _key_levels(shapes, traces, picture, first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d"),
-                    last_day.strftime("%Y-%m-%d"))
-    xaxis = {"rangebreaks": breaks, "range": [first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d")],
-             "rangeslider": {"visible": False}, "showspikes": True, "spikemode": "across", "spikethickness": 1}
+        levels = _key_levels(shapes, tags, palette, picture, first_day.strftime("%Y-%m-%d"),
+                             right.strftime("%Y-%m-%d"))
+    price_range = _price_range(visible, targets, levels, view)
     asof_text = last_day.strftime("%Y-%m-%d")
+    domain = style.price_domain(with_volume)
+    legends: dict[str, dict[str, Any]] = {}
+    margin_right = 12
+    if price_range is not None:
+        axis = PriceAxis((price_range[0], price_range[1]), view.scale, style.plot_height, domain)
+        placed = place(tags.items, axis, sizes.tag_gap)
+        tag_traces, legends = tag_parts(placed, asof_text, sizes.tag_font)
+        traces += tag_traces
+        if placed:
+            longest = max(len(tag.text) for tag, _ in placed)
+            margin_right = TAG_SWATCH + math.ceil(longest * CHAR_WIDTH * sizes.tag_font) + 6
+    xaxis = {"rangebreaks": breaks, "range": [first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d")],
+             "rangeslider": {"visible": False}, "showspikes": True, "spikemode": "across", "spikethickness": 1,
+             "automargin": False}
+    legend = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "xanchor": "left", "x": 0.0,
+              "maxheight": sizes.legend_height, "font": {"size": sizes.font}, "itemdoubleclick": False,
+              "visible": style.legend, "bgcolor": "rgba(0,0,0,0)"}
     layout: dict[str, Any] = {
-        "height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 40}, "hovermode": "x unified",
-        "title": {"text": f"{view.symbol} · daily · as of {asof_text} close", "x": 0.01},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.06, "xanchor": "left", "x": 0.0},
+        "height": style.height, "hovermode": "x unified", "font": {"size": sizes.font}, "showlegend": True,
+        "margin": {"l": _margin_left(price_range, view.scale, sizes.font), "r": margin_right, "t": sizes.top,
+                   "b": style.margin_bottom, "autoexpand": False},
+        "title": {"text": f"{view.symbol} · daily · as of {asof_text} close" if style.device == "desktop"
+                  else f"{view.symbol} · {asof_text}", "x": 0.0, "xref": "paper",
+                  "y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 6},
+                  "font": {"size": sizes.title_font}, "automargin": False},
+        "legend": legend, **legends,
         "uirevision": f"{view.symbol}-{view.range}-{asof_text}", "shapes": shapes,
         "xaxis": {**xaxis, "anchor": "y", "domain": [0.0, 1.0]},
-        "yaxis": {"type": view.scale, "title": {"text": "Price ($)"}, "range": _price_range(visible, targets, view),
-                  "anchor": "x", "domain": [0.0, 1.0]},
+        "yaxis": {"type": view.scale, "range": price_range, "fixedrange": True, "automargin": False,
+                  "anchor": "x", "domain": list(domain)},
     }
-    if with_volume:  # the layout make_subplots(rows=2, shared_xaxes=True, row_heights=[0.78, 0.22]) would give
+    if with_volume:
         layout["xaxis"].update({"matches": "x2", "showticklabels": False})
-        layout["yaxis"]["domain"] = [0.2434, 1.0]
         layout["xaxis2"] = {**xaxis, "anchor": "y2", "domain": [0.0, 1.0]}
-        layout["yaxis2"] = {"anchor": "x2", "domain": [0.0, 0.2134], "title": {"text": "Volume"}}
+        layout["yaxis2"] = {"anchor": "x2", "domain": [0.0, style.price_domain(True)[0] - 0.025],
+                            "fixedrange": True, "automargin": False, "showticklabels": False}
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
-def _price_range(visible: pd.DataFrame, targets: tuple[float, float] | None, view: ViewState) -> list[float] | None:
-    """Return the price axis range: the visible candles (and bands and the ``targets`` drawn), padded by 4%.
+def _margin_left(price_range: list[float] | None, scale: str, font: int) -> int:
+    """Return the left margin that holds the price axis' tick labels (e.g. ``1,250`` or ``0.5``)."""
+    if price_range is None:
+        return 40
+    top = 10 ** price_range[1] if scale == "log" else price_range[1]
+    digits = len(f"{top:,.0f}") + (2 if top < 10 else 0)
+    return math.ceil(digits * 0.6 * font) + 10
 
-    Trendlines and levels far from the price are clipped rather than allowed to squash the candles.
+
+def _price_range(visible: pd.DataFrame, targets: tuple[float, float] | None, levels: list[float],
+                 view: ViewState) -> list[float] | None:
+    """Return the price axis range: the visible candles (and bands, the ``targets`` and key ``levels`` drawn),
+    padded by 4%.
+
+    Trendlines far from the price are clipped rather than allowed to squash the candles; key levels are within
+    40 % of the close (indicators.relevance), and the brief names them, so they stay in view.
     """
     if visible.empty:
         return None
@@ -246,6 +352,8 @@ def _price_range(visible: pd.DataFrame, targets: tuple[float, float] | None, vie
         hi = max(hi, float(visible["bb_upper"].max(skipna=True)))
     if targets is not None:
         lo, hi = min(lo, targets[0]), max(hi, targets[1])
+    if levels:
+        lo, hi = min(lo, *levels), max(hi, *levels)
     if view.scale == "log":
         span = np.log10(hi) - np.log10(lo)
         return [float(np.log10(lo) - 0.04 * span), float(np.log10(hi) + 0.04 * span)]

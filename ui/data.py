@@ -18,6 +18,7 @@ from marketdata.positions import Position
 from marketdata.repository import LoadResult, Repository, default_repository
 from marketdata.store import StoreError, SymbolRequest
 from ui.chart import build_figure
+from ui.chart_style import DEFAULT_STYLE, ChartStyle
 from ui.identity import PositionsAccess, positions_owner
 from ui.tables import key_numbers, lines_and_levels, markdown_table
 from ui.target_tables import ticker_table
@@ -189,25 +190,26 @@ def positions() -> dict[str, Position]:
 
 @st.cache_resource(show_spinner=False, max_entries=128)
 def _chart(symbol: str, version: str, asof: date | None, actions_version: str, range_: str, scale: str,
-           show: tuple[str, ...]) -> go.Figure:
+           show: tuple[str, ...], style: ChartStyle) -> go.Figure:
     pic = _picture(symbol, version, asof, actions_version)
     view = ViewState(symbol=symbol, asof=asof, range=range_, scale=scale, show=show)
-    return build_figure(pic.frame, _strict_actions(), view, picture=pic)
+    return build_figure(pic.frame, _strict_actions(), view, picture=pic, style=style)
 
 
 def chart(symbol: str, version: str, asof: date | None, actions_version: str, range_: str, scale: str,
-          show: tuple[str, ...]) -> go.Figure:
-    """Return the chart of one view (see ui.chart.build_figure), built once per view and data version.
+          show: tuple[str, ...], style: ChartStyle = DEFAULT_STYLE) -> go.Figure:
+    """Return the chart of one view (see ui.chart.build_figure), built once per view, data version and chart
+    style (theme, device class, legend).
 
     A resource cache: every session gets the same figure object, which nothing mutates (st.plotly_chart
     serializes a copy), so a rerun neither rebuilds nor unpickles it.
     """
     try:
-        return _chart(symbol, version, asof, actions_version, range_, scale, show)
+        return _chart(symbol, version, asof, actions_version, range_, scale, show, style)
     except _StoreDown:
         pic = picture(symbol, version, asof, actions_version)
         view = ViewState(symbol=symbol, asof=asof, range=range_, scale=scale, show=show)
-        return build_figure(pic.frame, actions(), view, picture=pic)
+        return build_figure(pic.frame, actions(), view, picture=pic, style=style)
 
 
 @dataclass(frozen=True)

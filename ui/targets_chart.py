@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,15 +32,12 @@ import pandas as pd
 
 from analyst.targets import Step, firm_targets, series_from, steps_from, ticker_records
 from ui.labels import money, rating_change, target_change
+from ui.palette import LIGHT, Palette
+
+#: ``tag(value, label, color, group, rank, phone_label)``: adds a value tag (ui.chart collects them).
+TagSink = Callable[..., None]
 
 MAX_FIRMS = 12
-CONSENSUS_COLOR = "#1b5e20"
-CONSENSUS_FILL = "rgba(46, 125, 50, 0.10)"
-UPGRADE_COLOR, DOWNGRADE_COLOR = "#2e7d32", "#c62828"
-FIRM_COLORS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-    "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a",
-)
 MARKERS = {"upgrade": "triangle-up", "downgrade": "triangle-down"}
 
 
@@ -108,7 +106,8 @@ def _path(steps: list[Step], first_day: pd.Timestamp,
 
 
 def _markers(firm_rows: list[dict[str, Any]], steps: list[Step], closes: pd.Series, first_day: pd.Timestamp,
-             drawn: list[float]) -> tuple[list[str], list[float], list[str], list[str], list[str]]:
+             drawn: list[float], palette: Palette = LIGHT
+             ) -> tuple[list[str], list[float], list[str], list[str], list[str]]:
     """Return x, y, symbols, outline colours and hover texts of one firm's actions in the window (oldest first)."""
     xs, ys, symbols, outline, texts = [], [], [], [], []
     for r in reversed(firm_rows):
@@ -124,15 +123,18 @@ def _markers(firm_rows: list[dict[str, Any]], steps: list[Step], closes: pd.Seri
         drawn.append(y)
         symbol = MARKERS.get(r["action"], "circle")
         symbols.append("diamond" if r["origin"] == "user" and symbol == "circle" else symbol)
-        outline.append(UPGRADE_COLOR if r["action"] == "upgrade" else DOWNGRADE_COLOR if r["action"] == "downgrade"
-                       else "white")
+        outline.append(palette.upgrade if r["action"] == "upgrade" else palette.downgrade
+                       if r["action"] == "downgrade" else palette.outline)
         texts.append(hover_text(r))
     return xs, ys, symbols, outline, texts
 
 
 def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd.DataFrame,
-                  actions: pd.DataFrame, symbol: str) -> tuple[float, float] | None:
-    """Append the Targets overlay's traces for ``visible`` (the window of ``frame``, cut at the as-of bar).
+                  actions: pd.DataFrame, symbol: str, palette: Palette = LIGHT,
+                  tag: TagSink | None = None) -> tuple[float, float] | None:
+    """Append the Targets overlay's traces for ``visible`` (the window of ``frame``, cut at the as-of bar), in
+    ``palette``'s colours; with ``tag``, also the value tags of the consensus median and of each drawn firm's live
+    target on the as-of day (the firms' ranked below every other line's: they go first when tags run short).
 
     Returns the lowest and highest price drawn (None when nothing is drawn), for the price axis.
     """
@@ -157,20 +159,22 @@ def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd
                        "hoverinfo": "skip"})
         traces.append({"type": "scatter", "x": x, "y": np.round(series.low, 4), "mode": "lines", "line": band,
                        "name": "Consensus low", "legendgroup": "consensus", "showlegend": False,
-                       "fill": "tonexty", "fillcolor": CONSENSUS_FILL, "hoverinfo": "skip"})
+                       "fill": "tonexty", "fillcolor": palette.consensus_fill, "hoverinfo": "skip"})
         custom = np.column_stack([series.n, np.round(series.low, 2), np.round(series.high, 2)])
         traces.append({
             "type": "scatter", "x": x, "y": np.round(series.median, 4), "mode": "lines",
             "name": f"Consensus median ({int(series.n[-1])} live targets)", "legendgroup": "consensus",
-            "line": {"color": CONSENSUS_COLOR, "width": 2.5}, "customdata": custom.tolist(),
+            "line": {"color": palette.consensus, "width": 2.5}, "customdata": custom.tolist(),
             "hovertemplate": "consensus $%{y:.2f} (%{customdata[0]} firms, $%{customdata[1]:.2f}"
                              "–$%{customdata[2]:.2f})<extra></extra>",
         })
+        if tag is not None and series.n[-1] > 0:
+            tag(float(series.median[-1]), "Cons.", palette.consensus, "consensus", 2)
     rows_of: dict[str, list[dict[str, Any]]] = {}
     for r in records:
         rows_of.setdefault(r["firm"], []).append(r)
     for k, firm in enumerate(sorted(firms)):
-        color = FIRM_COLORS[k % len(FIRM_COLORS)]
+        color = palette.firms[k % len(palette.firms)]
         mine = [s for s in steps if s.firm == firm]
         xs, ys = _path(mine, first_day, drawn)
         live = mine[-1].target if mine else None
@@ -179,7 +183,9 @@ def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd
         traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "legendgroup": group,
                        "name": plain(f"{firm} PT {money(live)}" + (f" · {rating}" if rating else "")),
                        "line": {"color": color, "width": 1.6, "shape": "hv"}, "hoverinfo": "skip", "opacity": 0.9})
-        mx, my, symbols, outline, texts = _markers(rows_of[firm], mine, frame["close"], first_day, drawn)
+        if tag is not None and mine and mine[-1].end == frame.index[-1]:  # a live target on the as-of day
+            tag(live, plain(firm if len(firm) <= 10 else firm[:9] + "…"), color, group, 4)
+        mx, my, symbols, outline, texts = _markers(rows_of[firm], mine, frame["close"], first_day, drawn, palette)
         if mx:
             traces.append({
                 "type": "scatter", "x": mx, "y": my, "mode": "markers", "name": plain(f"{firm} actions"),

@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 
-from marketdata.repository import LoadResult
+from marketdata.repository import LoadResult, RefreshOutcome
 from ui.viewstate import ViewState
 
 
@@ -63,3 +63,41 @@ def resolve(view: ViewState, universe: list[str], load: Callable[[str], LoadResu
         else:
             asof = result.bars.loc[: pd.Timestamp(requested)].index[-1].date()
     return ResolvedView(replace(view, symbol=symbol, asof=requested), result, asof, options, messages)
+
+
+@dataclass(frozen=True)
+class NoticeSummary:
+    """The data notices of a load, for one short line: ``label`` (e.g. ``"Offline"``), whether it is only
+    information (``info``: offline mode, nothing went wrong) and the full ``notices`` shown behind it."""
+
+    label: str
+    info: bool
+    notices: tuple[str, ...]
+
+
+NOTICE_LABELS: dict[str, str] = {
+    "offline": "Offline",
+    "error": "Live data unavailable",
+    "empty": "Live data unavailable",
+    "skipped": "Live data unavailable",
+    "ok": "Bad live rows skipped",
+}
+
+
+def _refresh_notice(outcome: RefreshOutcome | None) -> bool:
+    """Whether Repository.with_refresh wrote a notice for ``outcome`` (it does for these cases only)."""
+    if outcome is None:
+        return False
+    return (outcome.outcome in ("offline", "error", "empty") or (outcome.outcome == "skipped" and bool(outcome.message))
+            or (outcome.outcome == "ok" and outcome.rejected > 0))
+
+
+def notice_summary(result: LoadResult) -> NoticeSummary | None:
+    """Return the short line for ``result.notices`` (None when there are none): named after the refresh outcome
+    when that is the only notice, else ``"Data notices (n)"``."""
+    if not result.notices:
+        return None
+    if len(result.notices) == 1 and result.refresh is not None and _refresh_notice(result.refresh):
+        outcome = result.refresh.outcome
+        return NoticeSummary(NOTICE_LABELS[outcome], outcome == "offline", result.notices)
+    return NoticeSummary(f"Data notices ({len(result.notices)})", False, result.notices)

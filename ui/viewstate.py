@@ -9,11 +9,14 @@ URL scheme (path ``/ticker``)::
     show=EMA20&show=BB     overlays, repeated key (EMA20 EMA50 EMA100 EMA200 SMA20 SMA50 SMA200 BB Targets
                            Trendlines Levels Crosses Volume); absent = the defaults (all but the SMAs);
                            ``show=`` (empty) = none
+    legend=false           the chart's legend: true | false (absent: the device's default, shown on a laptop,
+                           hidden on a phone; the value tags are always drawn)
 
 Keys equal to their default may be left out (Streamlit strips them from the address bar); unknown
-keys are ignored. Given more than once, ``symbol`` and ``asof`` take the last value, ``range`` and ``scale``
-the first (what Streamlit 1.67's bound segmented controls do); option values must match exactly (case
-included), as for Streamlit's widgets bound to query params.
+keys are ignored. Given more than once, ``symbol`` and ``asof`` take the last value, ``range``, ``scale`` and
+``legend`` the first (what Streamlit 1.67's bound segmented controls do); option values must match exactly (case
+included), as for Streamlit's widgets bound to query params; ``legend`` takes ``true``/``false`` in any case, as
+Streamlit's bound toggle does.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ OVERLAYS: tuple[str, ...] = (
 DEFAULT_OVERLAYS: tuple[str, ...] = tuple(o for o in OVERLAYS if not o.startswith("SMA"))
 SCALES: tuple[str, ...] = ("linear", "log")
 DEFAULT_RANGE = "1Y"
-KEYS: tuple[str, ...] = ("symbol", "asof", "range", "scale", "show")
+KEYS: tuple[str, ...] = ("symbol", "asof", "range", "scale", "show", "legend")
+BOOLEANS: dict[str, bool] = {"true": True, "false": False}  # how Streamlit writes a bound toggle (any case)
 
 QueryValue = str | list[str]
 
@@ -73,6 +77,7 @@ class ViewState:
     range: str = DEFAULT_RANGE
     scale: str = "linear"
     show: tuple[str, ...] = field(default=DEFAULT_OVERLAYS)
+    legend: bool | None = None  # None: the device's default
 
     def shows(self, overlay: str) -> bool:
         """Return whether ``overlay`` (one of :data:`OVERLAYS`) is switched on."""
@@ -86,6 +91,8 @@ class ViewState:
         query["range"] = self.range
         query["scale"] = self.scale
         query["show"] = list(self.show) if self.show else ""
+        if self.legend is not None:
+            query["legend"] = "true" if self.legend else "false"
         return query
 
     def to_url(self, base: str = "") -> str:
@@ -140,4 +147,10 @@ class ViewState:
                 )
             if len(unknown) < len(tokens) or not tokens:
                 state = replace(state, show=tuple(o for o in OVERLAYS if o in tokens))
+        if "legend" in params:
+            raw = _first(params["legend"])
+            if raw.strip().lower() in BOOLEANS:
+                state = replace(state, legend=BOOLEANS[raw.strip().lower()])
+            else:
+                messages.append(f"Legend {shown_value(raw)} is unknown (use true or false); showing the default.")
         return state, messages

@@ -174,10 +174,24 @@ def widget(page: Page, testid: str, label: str) -> Locator:
 
 
 def assert_app_navigation(page: Page) -> None:
-    """The sidebar lists the st.navigation pages (not the legacy ``pages/`` file names: dashboard, ticker, ...)."""
-    links = page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink")
+    """The navigation lists the st.navigation pages (not the legacy ``pages/`` file names: dashboard, ticker, ...).
+
+    The app puts it in the header (``position="top"``); on a narrow screen Streamlit moves it into the sidebar.
+    """
+    top = page.get_by_test_id("stTopNav").get_by_test_id("stTopNavLink")
+    side = page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink")
+    links = top if top.count() else side
     names = [t.strip().splitlines()[-1].strip() for t in links.all_inner_texts()]  # drop the icon ligature
-    assert names == ["Overview", "Ticker", "Analyst actions"], f"sidebar pages {names} (legacy pages/ mode?)"
+    assert names == ["Overview", "Ticker", "Analyst actions"], f"navigation pages {names} (legacy pages/ mode?)"
+
+
+def open_overlays(page: Page) -> Locator:
+    """Open the ticker page's *Overlays* menu (a popover in the chart's toolbar); return its pills widget."""
+    pills = widget(page, "stButtonGroup", "Overlays")
+    if not pills.count() or not pills.first.is_visible():
+        page.get_by_test_id("stPopover").filter(has_text="Overlays").get_by_role("button").first.click()
+    pills.first.wait_for(state="visible")
+    return pills
 
 
 def assert_no_exception(page: Page) -> None:

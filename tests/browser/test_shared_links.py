@@ -16,6 +16,7 @@ from tests.browser.helpers import (
     expect,
     has_trace,
     open_app,
+    open_overlays,
     query,
     query_of,
     read_chart,
@@ -85,9 +86,11 @@ def test_shared_link_reproduces_the_view(new_context, app_url):
     assert range_group.locator('[role="radio"][aria-checked="true"]').count() == 1
     scale_group = widget(page, "stButtonGroup", "Scale")
     expect(scale_group.get_by_role("radio", name="log", exact=True)).to_have_attribute("aria-checked", "true")
-    overlays = widget(page, "stButtonGroup", "Overlays")
+    overlays = open_overlays(page)
     pressed = overlays.locator('button[aria-pressed="true"]').all_inner_texts()
     assert [p.strip() for p in pressed] == ["EMA20", "EMA200", "BB", "Targets"]
+    page.keyboard.press("Escape")
+    expect(overlays).to_be_hidden()
 
     page.get_by_test_id("stPopover").filter(has_text="Share this view").get_by_role("button").click()
     code = page.get_by_test_id("stPopoverBody").get_by_test_id("stCode")
@@ -142,7 +145,7 @@ def test_toggling_an_overlay_updates_url_and_chart(new_context, app_url):
     assert "show" not in query(page), "the default overlays are not written in the URL"
     assert not {"SMA 20", "SMA 50", "SMA 200"} & set(chart.names), "simple moving averages are opt-in"
 
-    overlays = widget(page, "stButtonGroup", "Overlays")
+    overlays = open_overlays(page)
     options = [t.strip() for t in overlays.get_by_role("button").all_inner_texts()]
     assert set(ALL_OVERLAYS) <= set(options), options
     off = [t.strip() for t in overlays.locator('button[aria-pressed="false"]').all_inner_texts()]
@@ -168,11 +171,11 @@ def test_toggling_an_overlay_updates_url_and_chart(new_context, app_url):
     assert "MARA" in chart.title
     assert "EMA 50" not in chart.names
     assert {"EMA 20", "EMA 100", "EMA 200", *BANDS, "Volume"} <= set(chart.names)
-    expect(widget(reloaded, "stButtonGroup", "Overlays").get_by_role("button", name="EMA50", exact=True)) \
+    expect(open_overlays(reloaded).get_by_role("button", name="EMA50", exact=True)) \
         .to_have_attribute("aria-pressed", "false")
 
     # an opt-in overlay: the 50-day SMA is drawn and written in the URL once switched on
-    sma50 = widget(reloaded, "stButtonGroup", "Overlays").get_by_role("button", name="SMA50", exact=True)
+    sma50 = open_overlays(reloaded).get_by_role("button", name="SMA50", exact=True)
     expect(sma50).to_have_attribute("aria-pressed", "false")
     sma50.click()
     chart = wait_for_chart(reloaded, has_trace("SMA 50"))

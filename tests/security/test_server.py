@@ -36,8 +36,15 @@ def _config() -> dict:
     return tomllib.loads(CONFIG.read_text())
 
 
-def _flat(config: dict) -> dict[str, object]:
-    return {f"{section}.{key}": value for section, options in config.items() for key, value in options.items()}
+def _flat(config: dict, prefix: str = "") -> dict[str, object]:
+    """Option name -> value; nested tables (``[theme.light]``) give dotted names (``theme.light.headingFontSizes``)."""
+    out: dict[str, object] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            out |= _flat(value, f"{prefix}{key}.")
+        elif prefix:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 # --- the config file ---------------------------------------------------------------------------------------
@@ -67,6 +74,7 @@ def test_config_is_hardened_for_local_use() -> None:
     assert options["client.showErrorDetails"] == "none"
     assert options["client.showErrorLinks"] is False
     assert options["client.allowedOrigins"] == []
+    assert "theme.base" not in options, "a pinned theme base ignores the reader's light/dark choice"
 
 
 def test_streamlit_accepts_the_config_values() -> None:

@@ -99,8 +99,15 @@ def test_view_settings_come_from_the_url() -> None:
     at = open_page("ticker", symbol="MARA", asof="2025-11-24", range="3M", scale="log", show=["EMA20", "BB"])
     assert not at.exception
     fig = figure(at)
-    names = trace_names(fig)
-    assert names == ["Price", "BB upper", "BB lower", "BB middle", "EMA 20"]
+    lines = [t for t in fig["data"] if "legend" not in t]  # value tags have a legend of their own each
+    assert [t["name"] for t in lines] == ["Price", "BB upper", "BB lower", "BB middle", "EMA 20"]
+    # one value tag per line, reading the line's value on the as-of bar, in the line's legend group
+    tags = [t for t in fig["data"] if "legend" in t]
+    last = {t["name"]: _array(t["y"])[-1] for t in lines[1:]}
+    assert sorted((t["legendgroup"], t["name"]) for t in tags) == sorted([
+        ("bb", f"BB up {last['BB upper']:.2f}"), ("bb", f"BB lo {last['BB lower']:.2f}"),
+        ("bb", f"BB mid {last['BB middle']:.2f}"), ("EMA 20", f"EMA20 {last['EMA 20']:.2f}")])
+    assert sorted(t["legend"] for t in tags) == ["legend2", "legend3", "legend4", "legend5"]
     assert fig["layout"]["yaxis"]["type"] == "log"
     price = next(t for t in fig["data"] if t["name"] == "Price")
     assert min(price["x"]) >= "2025-08-25"
