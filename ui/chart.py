@@ -135,7 +135,8 @@ def _trendline_traces(traces: list[dict[str, Any]], tags: _Tags, palette: Palett
             "line": {"color": color, "width": 2, "dash": "dot" if line.status == "broken" else "solid"},
             "hovertemplate": f"{name}<br>{line.status}, %{{y:.2f}}<extra></extra>",
         })
-        tags.add(line.level_at_asof, "TL", color, name, 2)
+        if line.status != "broken":  # a broken line is no level any more: no tag
+            tags.add(line.level_at_asof, "TL", color, name, 2)
         touches = [(d, p) for d, p in zip(line.touch_dates, line.touch_prices, strict=True)
                    if pd.Timestamp(d) >= first_day]
         if touches:
@@ -294,7 +295,7 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState,
     if price_range is not None:
         axis = PriceAxis((price_range[0], price_range[1]), view.scale, style.plot_height, domain)
         placed = place(tags.items, axis, sizes.tag_gap)
-        tag_traces, legends = tag_parts(placed, asof_text, sizes.tag_font)
+        tag_traces, legends = tag_parts(placed, asof_text, sizes.tag_font, sizes.tag_gap, style.plot_height)
         traces += tag_traces
         if placed:
             longest = max(len(tag.text) for tag, _ in placed)

@@ -37,7 +37,8 @@ def device_of(headers: Mapping[str, str]) -> Device:
 class Sizes:
     """Pixel sizes of one device class: the figure's height without a legend, the height added for the legend
     (``legend_height``, at most that tall: it scrolls beyond), fonts, the fixed margins, and ``tag_gap``, the
-    least distance between two value tags' centres (the tag text's line height, 15 px at 11 px, plus one)."""
+    least distance between two value tags' centres: the height of a Plotly legend entry (16 px at least, plus 3),
+    so that tags pushed together stack as the entries of one legend (ui.value_tags)."""
 
     height: int
     legend_height: int
@@ -50,10 +51,10 @@ class Sizes:
 
 
 SIZES: dict[Device, Sizes] = {
-    "desktop": Sizes(height=540, legend_height=46, font=11, tag_font=11, title_font=13, top=30, bottom=24,
-                     tag_gap=16),
-    "phone": Sizes(height=430, legend_height=64, font=10, tag_font=10, title_font=12, top=26, bottom=22,
-                   tag_gap=15),
+    "desktop": Sizes(height=540, legend_height=50, font=11, tag_font=11, title_font=13, top=30, bottom=24,
+                     tag_gap=19),
+    "phone": Sizes(height=450, legend_height=50, font=10, tag_font=10, title_font=12, top=26, bottom=22,
+                   tag_gap=19),
 }
 
 VOLUME_SHARE = 0.14  # of the plot area, under the price panel

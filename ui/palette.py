@@ -1,14 +1,11 @@
 """The chart's colours for Streamlit's light and dark themes, chosen to be legible on each background.
 
-Rules (checked by tests/ui/test_palette.py with the WCAG 2 contrast ratio):
+Rule (checked by tests/ui/test_palette.py with the WCAG 2 contrast ratio): every line, marker and tag colour has a
+contrast of at least 4.5:1 with the theme's background, WCAG's bar for small text, since each line's value tag is
+written in the line's colour (graphical objects need only 3:1). Light theme: darker colours; dark theme: brighter
+ones.
 
-* every line, marker and tag colour has a contrast of at least 3:1 with the theme's background (WCAG's bar for
-  graphical objects);
-* a value tag is a box in the line's colour with ``tag_text`` on it: at least 4.5:1 between the two (WCAG's bar
-  for small text). Light theme: darker colours under white text; dark theme: brighter colours under near-black
-  text.
-
-Backgrounds are Streamlit's defaults (``#ffffff`` and ``#0e1117``); the chart's paper, grid and fonts follow the
+Backgrounds are Streamlit 1.67's (``#ffffff`` and ``#171614``); the chart's paper, grid and fonts follow the
 theme through ``st.plotly_chart(theme="streamlit")``.
 """
 
@@ -19,7 +16,7 @@ from typing import Literal
 
 Theme = Literal["light", "dark"]
 THEMES: tuple[Theme, ...] = ("light", "dark")
-BACKGROUND: dict[Theme, str] = {"light": "#ffffff", "dark": "#0e1117"}
+BACKGROUND: dict[Theme, str] = {"light": "#ffffff", "dark": "#171614"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,6 @@ class Palette:
     upgrade: str
     downgrade: str
     firms: tuple[str, ...]
-    tag_text: str
     outline: str  # marker outlines: the background's colour
 
     def lines(self) -> dict[str, str]:
@@ -69,7 +65,7 @@ LIGHT = Palette(
     upgrade="#2e7d32", downgrade="#c62828",
     firms=("#1f5fa8", "#b45309", "#2e7d32", "#c62828", "#6a3d9a", "#8c564b",
            "#ad1457", "#616161", "#6b6f00", "#00838f", "#393b79", "#9e3d3f"),
-    tag_text="#ffffff", outline="#ffffff",
+    outline="#ffffff",
 )
 
 DARK = Palette(
@@ -84,7 +80,7 @@ DARK = Palette(
     upgrade="#81c784", downgrade="#ef5350",
     firms=("#64b5f6", "#ffb74d", "#81c784", "#e57373", "#b39ddb", "#bcaaa4",
            "#f48fb1", "#bdbdbd", "#d4e157", "#4dd0e1", "#9fa8da", "#ff8a65"),
-    tag_text="#0e1117", outline="#0e1117",
+    outline="#171614",
 )
 
 PALETTES: dict[Theme, Palette] = {"light": LIGHT, "dark": DARK}

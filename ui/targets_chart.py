@@ -133,8 +133,9 @@ def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd
                   actions: pd.DataFrame, symbol: str, palette: Palette = LIGHT,
                   tag: TagSink | None = None) -> tuple[float, float] | None:
     """Append the Targets overlay's traces for ``visible`` (the window of ``frame``, cut at the as-of bar), in
-    ``palette``'s colours; with ``tag``, also the value tags of the consensus median and of each drawn firm's live
-    target on the as-of day (the firms' ranked below every other line's: they go first when tags run short).
+    ``palette``'s colours; with ``tag``, also the value tag of the consensus median on the as-of day. The firms'
+    paths get none: a dozen firms would crowd the price axis; each one's latest target and rating is in its legend
+    entry and its markers' hover text.
 
     Returns the lowest and highest price drawn (None when nothing is drawn), for the price axis.
     """
@@ -183,8 +184,6 @@ def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd
         traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "legendgroup": group,
                        "name": plain(f"{firm} PT {money(live)}" + (f" · {rating}" if rating else "")),
                        "line": {"color": color, "width": 1.6, "shape": "hv"}, "hoverinfo": "skip", "opacity": 0.9})
-        if tag is not None and mine and mine[-1].end == frame.index[-1]:  # a live target on the as-of day
-            tag(live, plain(firm if len(firm) <= 10 else firm[:9] + "…"), color, group, 4)
         mx, my, symbols, outline, texts = _markers(rows_of[firm], mine, frame["close"], first_day, drawn, palette)
         if mx:
             traces.append({

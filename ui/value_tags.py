@@ -16,9 +16,12 @@ for, the least important (highest ``rank``) go first.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -95,15 +98,16 @@ def spread(desired: Sequence[float], gap: float, lo: float, hi: float) -> list[f
 
 
 def place(tags: Sequence[Tag], axis: PriceAxis, gap: float) -> list[tuple[Tag, float]]:
-    """Return the tags that fit, each with its paper y: tags whose value lies outside the axis range are left out,
-    then the highest ranks (last given first) while they need more than the panel's height; no two are closer
-    than ``gap`` pixels."""
-    seen: set[tuple[str, str]] = set()
+    """Return the tags that fit, each with its paper y, no two closer than ``gap`` pixels.
+
+    Left out: tags whose value lies outside the axis range; a tag that repeats an earlier one (same colour and
+    wording, value within 0.2 %: e.g. three support trendlines meeting at the as-of bar); then the highest ranks
+    (the last given first) while they need more than the panel's height.
+    """
     shown: list[tuple[Tag, float]] = []
     for tag in tags:
         px = axis.pixels(tag.value)
-        if px is not None and (tag.group, tag.text) not in seen:
-            seen.add((tag.group, tag.text))
+        if px is not None and not any(_repeats(tag, other) for other, _ in shown):
             shown.append((tag, px))
     room = axis.panel_height - gap
     capacity = max(int(room // gap) + 1, 0)
@@ -114,28 +118,54 @@ def place(tags: Sequence[Tag], axis: PriceAxis, gap: float) -> list[tuple[Tag, f
     return [(tag, axis.paper(p)) for (tag, _), p in zip(shown, positions, strict=True)]
 
 
-def tag_parts(placed: Sequence[tuple[Tag, float]], x: str, font_size: int, first_legend: int = 2
-              ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+_NUMBER = re.compile(r"[0-9.,–]+")
+
+
+def _repeats(tag: Tag, other: Tag) -> bool:
+    return (tag.color == other.color and _NUMBER.sub("", tag.text) == _NUMBER.sub("", other.text)
+            and abs(tag.value - other.value) <= 0.002 * max(abs(other.value), 1e-9))
+
+
+def tag_parts(placed: Sequence[tuple[Tag, float]], x: str, font_size: int, gap: float, plot_height: float,
+              first_legend: int = 2) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """Return the traces and the layout legends (``legend2`` ...) that draw ``placed`` tags at the right edge.
 
-    ``x`` is the as-of bar's date: each trace's single point, which draws nothing (a line needs two points).
+    Tags pushed together (``gap`` pixels apart, the height of a legend entry) share one legend, listed top down,
+    centred on their mean height: a Plotly legend costs a text measurement and a layout of its own, so a figure
+    with twenty tags in five clusters draws five legends, not twenty. ``x`` is the as-of bar's date: each trace's
+    single point (the value, rounded as the lines' values are), which draws nothing (a line needs two points). A
+    tag's text is wrapped in a span of its colour (a legend has one font colour; Plotly's pseudo-HTML colours each
+    entry).
     """
     traces: list[dict[str, Any]] = []
     legends: dict[str, dict[str, Any]] = {}
-    for k, (tag, y) in enumerate(placed):
+    clusters: list[list[tuple[Tag, float]]] = []
+    for tag, y in sorted(placed, key=lambda p: -p[1]):
+        if clusters and (clusters[-1][-1][1] - y) * plot_height <= gap + 0.5:
+            clusters[-1].append((tag, y))
+        else:
+            clusters.append([(tag, y)])
+    for k, cluster in enumerate(clusters):
         legend = f"legend{first_legend + k}"
-        traces.append({
-            "type": "scatter", "x": [x], "y": [round(tag.value, 4)], "mode": "lines", "name": tag.text,
-            "legend": legend, "legendgroup": tag.group, "showlegend": True, "hoverinfo": "skip",
-            "line": {"color": tag.color, "width": 3},
-        })
+        for tag, _ in cluster:
+            traces.append({
+                "type": "scatter", "x": [x], "y": [float(np.round(tag.value, 4))], "mode": "lines",
+                "name": f'<span style="color:{tag.color}">{tag.text}</span>', "legend": legend,
+                "legendgroup": tag.group, "showlegend": True, "hoverinfo": "skip",
+                "line": {"color": tag.color, "width": 3},
+            })
         legends[legend] = {
-            "x": 1.0, "xanchor": "left", "y": y, "yanchor": "middle", "orientation": "v",
-            "bgcolor": "rgba(0,0,0,0)", "borderwidth": 0, "indentation": -15, "itemwidth": 30,
-            "font": {"color": tag.color, "size": font_size, "weight": 600},
+            "x": 1.0, "xanchor": "left", "y": sum(y for _, y in cluster) / len(cluster), "yanchor": "middle",
+            "orientation": "v", "traceorder": "normal", "tracegroupgap": 0, "bgcolor": "rgba(0,0,0,0)",
+            "borderwidth": 0, "indentation": -15, "itemwidth": 30, "font": {"size": font_size, "weight": 600},
             "itemclick": "toggle", "itemdoubleclick": False, "groupclick": "togglegroup",
         }
     return traces, legends
+
+
+def tag_text(name: str) -> str:
+    """Return what a tag trace's ``name`` reads (its colour span removed)."""
+    return re.sub(r"<[^>]*>", "", name)
 
 
 def price_text(value: float) -> str:
