@@ -13,10 +13,10 @@ URL scheme (path ``/ticker``)::
                            hidden on a phone; the value tags are always drawn)
 
 Keys equal to their default may be left out (Streamlit strips them from the address bar); unknown
-keys are ignored. Given more than once, ``symbol`` and ``asof`` take the last value, ``range``, ``scale`` and
-``legend`` the first (what Streamlit 1.67's bound segmented controls do); option values must match exactly (case
-included), as for Streamlit's widgets bound to query params; ``legend`` takes ``true``/``false`` in any case, as
-Streamlit's bound toggle does.
+keys are ignored. Given more than once, ``symbol``, ``asof`` and ``legend`` take the last value, ``range`` and
+``scale`` the first (what Streamlit 1.67's bound widgets do); option values must match exactly (case included), as
+for Streamlit's widgets bound to query params; ``legend`` takes ``true``/``false`` in any case and an empty value
+as absent, as Streamlit's bound toggle does.
 """
 
 from __future__ import annotations
@@ -147,10 +147,9 @@ class ViewState:
                 )
             if len(unknown) < len(tokens) or not tokens:
                 state = replace(state, show=tuple(o for o in OVERLAYS if o in tokens))
-        if "legend" in params:
-            raw = _first(params["legend"])
-            if raw.strip().lower() in BOOLEANS:
-                state = replace(state, legend=BOOLEANS[raw.strip().lower()])
+        if "legend" in params and (raw := _last(params["legend"])) != "":
+            if raw.lower() in BOOLEANS:
+                state = replace(state, legend=BOOLEANS[raw.lower()])
             else:
                 messages.append(f"Legend {shown_value(raw)} is unknown (use true or false); showing the default.")
         return state, messages

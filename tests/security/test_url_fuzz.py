@@ -2,7 +2,7 @@
 
 Every generated link (script and HTML payloads, path traversal, huge and negative numbers, bad, reversed and
 out-of-range dates, unicode and control characters, very long values, repeated and unknown keys) is opened on
-the ticker page (``symbol``, ``asof``, ``range``, ``scale``, ``show``) or the analysts page (``tickers``,
+the ticker page (``symbol``, ``asof``, ``range``, ``scale``, ``show``, ``legend``) or the analysts page (``tickers``,
 ``firms``). Each run must give
 
 * a clear message as ``st.warning`` for every rejected value, and none otherwise (an expectation computed
@@ -91,6 +91,7 @@ SPECIFIC: dict[str, dict[str, list[str | list[str]]]] = {
                       [f"X{i}" for i in range(12)]],
         "valid": [["BB", "Volume"]],
     },
+    "legend": {"near-miss": ["yes", "1", "on", "true ", "", ["true", "maybe"]], "valid": ["false", "TRUE"]},
 }
 
 REPEATED: list[dict[str, str | list[str]]] = [
@@ -135,7 +136,7 @@ class Case:
 
 def _generate() -> list[Case]:
     cases: list[Case] = []
-    for key in ("symbol", "asof", "range", "scale", "show"):
+    for key in ("symbol", "asof", "range", "scale", "show", "legend"):
         for category, values in GENERIC.items():
             cases += [Case("ticker", f"{key}:{category}", {key: v}) for v in values]
         for category, values in SPECIFIC[key].items():
@@ -160,7 +161,7 @@ def _case_id(case: Case) -> str:
 def test_at_least_200_generated_cases_cover_every_parameter() -> None:
     assert len(CASES) >= 200, len(CASES)
     keys = {k for c in CASES for k in c.params}
-    assert {"symbol", "asof", "range", "scale", "show", "tickers", "firms", "actions", "from", "to"} <= keys
+    assert {"symbol", "asof", "range", "scale", "show", "legend", "tickers", "firms", "actions", "from", "to"} <= keys
     categories = {c.category.split(":")[-1] for c in CASES}
     assert {"markup", "traversal", "number", "unicode", "long", "repeated-keys", "unknown-keys",
             "out-of-range", "reversed", "malformed"} <= categories
@@ -404,6 +405,7 @@ class TickerExpectation:
     range: str | None
     scale: str | None
     show: set[str]
+    legend: bool
     messages: list[str]
 
 
@@ -448,7 +450,13 @@ def expect_ticker(params: dict[str, str | list[str]]) -> TickerExpectation:
             messages.append(r"^Unknown overlay\(s\) .* ignored \(known: ")
         if len(unknown) < len(tokens) or not tokens:
             show = set(tokens) & set(OVERLAYS)
-    return TickerExpectation(symbol, asof, chosen["range"], chosen["scale"], show, messages)
+    legend = True  # AppTest sends no User-Agent: the desktop default, legend shown
+    if (values := _values(params, "legend")) is not None and values[-1] != "":  # a bound toggle: the last counts
+        if values[-1].lower() in ("true", "false"):
+            legend = values[-1].lower() == "true"
+        else:
+            messages.append(r"^Legend .* is unknown \(use true or false\); showing the default\.$")
+    return TickerExpectation(symbol, asof, chosen["range"], chosen["scale"], show, legend, messages)
 
 
 def _warnings(at: AppTest) -> list[str]:
@@ -477,6 +485,7 @@ def assert_sane_ticker_view(at: AppTest, exp: TickerExpectation) -> None:
     assert _widget(at, "button_group", "Range").value == exp.range
     assert _widget(at, "button_group", "Scale").value == exp.scale
     assert set(_widget(at, "button_group", "Overlays").value) == exp.show
+    assert _widget(at, "toggle", "Legend").value is exp.legend
 
     assert len(at.get("plotly_chart")) == 1
     fig = figure(at)
@@ -493,6 +502,7 @@ def assert_sane_ticker_view(at: AppTest, exp: TickerExpectation) -> None:
     assert set(param(at, "range")) <= {*RANGE_PRESETS, ""}
     assert set(param(at, "scale")) <= {*SCALES, ""}
     assert set(param(at, "show")) <= {*OVERLAYS, ""}
+    assert param(at, "legend") in ([], ["false"])  # the desktop default (true) is left out of the address
 
 
 ANALYST_ACTIONS = ("upgrade", "downgrade", "initiate", "raise_target", "lower_target", "maintain")  # README

@@ -180,3 +180,29 @@ def test_the_figure_uses_its_theme_palette(theme: str) -> None:
     assert by_name["Price"]["increasing"]["line"]["color"] == palette.up
     used = {t["line"]["color"] for t in fig["data"] if "legend" in t}
     assert used <= set(palette.lines().values())
+
+
+def test_notices_shrink_to_one_short_line_named_by_the_refresh_outcome() -> None:
+    from marketdata.repository import LoadResult, RefreshOutcome, Repository
+    from ui.ticker_view import notice_summary
+
+    bars = read_bars("CIFR")
+    plain = LoadResult("CIFR", bars, ("bundled snapshot",))
+    assert notice_summary(plain) is None
+    for outcome, label, info in (("offline", "Offline", True), ("error", "Live data unavailable", False),
+                                 ("empty", "Live data unavailable", False)):
+        result = Repository.with_refresh(plain, RefreshOutcome("CIFR", outcome, message="timed out"))
+        summary = notice_summary(result)
+        assert summary is not None and (summary.label, summary.info) == (label, info)
+        assert summary.notices == result.notices and len(result.notices) == 1
+    rejected = Repository.with_refresh(plain, RefreshOutcome("CIFR", "ok", rows_added=3, message="2 bad rows",
+                                                             rejected=2))
+    assert notice_summary(rejected).label == "Bad live rows skipped"  # type: ignore[union-attr]
+    # a store notice (no refresh outcome behind it) and one more: counted, never named after the wrong cause
+    store = LoadResult("CIFR", bars, ("bundled snapshot",), ("The local store could not be read (x).",))
+    assert notice_summary(store).label == "Data notices (1)"  # type: ignore[union-attr]
+    both = Repository.with_refresh(store, RefreshOutcome("CIFR", "offline"))
+    summary = notice_summary(both)
+    assert summary is not None and summary.label == "Data notices (2)" and not summary.info
+    quiet = notice_summary(Repository.with_refresh(store, RefreshOutcome("CIFR", "ok")))
+    assert quiet is not None and quiet.label == "Data notices (1)"

@@ -33,8 +33,20 @@ def test_no_overlays_round_trips_as_empty_show() -> None:
 
 
 def test_repeated_keys_symbol_last_range_first_like_the_bound_controls() -> None:
-    state, messages = ViewState.from_query({"symbol": ["CIFR", " clsk "], "range": ["1M", "3M"]})
-    assert (state.symbol, state.range, messages) == ("CLSK", "1M", [])
+    state, messages = ViewState.from_query({"symbol": ["CIFR", " clsk "], "range": ["1M", "3M"],
+                                            "legend": ["true", "False"]})
+    assert (state.symbol, state.range, state.legend, messages) == ("CLSK", "1M", False, [])
+
+
+def test_legend_is_absent_unless_the_link_says_so() -> None:
+    assert ViewState.from_query({})[0].legend is None  # the device's default
+    assert "legend" not in ViewState().to_query()
+    for raw, value in (("true", True), ("TRUE", True), ("false", False), ("", None)):
+        state, messages = ViewState.from_query({"legend": raw})
+        assert (state.legend, messages) == (value, [])
+    hidden = ViewState(legend=False)
+    query = parse_qs(urlsplit(hidden.to_url()).query, keep_blank_values=True)
+    assert query["legend"] == ["false"] and ViewState.from_query(query)[0] == hidden
 
 
 def test_unknown_keys_are_ignored() -> None:
@@ -44,7 +56,8 @@ def test_unknown_keys_are_ignored() -> None:
 @pytest.mark.parametrize(
     ("key", "value"),
     [("symbol", "../../etc/passwd"), ("symbol", "A" * 16), ("symbol", ""), ("asof", "2025-11-31"),
-     ("asof", "yesterday"), ("range", "1y"), ("range", "-1"), ("scale", "LOG"), ("show", "EMA 20")],
+     ("asof", "yesterday"), ("range", "1y"), ("range", "-1"), ("scale", "LOG"), ("show", "EMA 20"),
+     ("legend", "yes"), ("legend", " true")],
 )
 def test_rejected_values_fall_back_with_a_message(key: str, value: str) -> None:
     state, messages = ViewState.from_query({key: value})
