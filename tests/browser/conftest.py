@@ -191,14 +191,17 @@ def _save_artifacts(contexts: list, out_dir: Path) -> list[str]:
 def new_context(chromium, request: pytest.FixtureRequest, tmp_path: Path):
     """Factory for fresh browser contexts (no shared cookies, storage or session state); all closed after.
 
+    ``new_context(**options)`` passes Playwright context options (viewport, ``color_scheme``, ``is_mobile``, ...);
+    the default is a 1400 x 1000 desktop window.
+
     An uncaught JavaScript error in any of the test's pages fails the test (at teardown); when the test
     failed, a screenshot and the text of each open page are saved under the test's tmp_path.
     """
     contexts = []
     js_errors: list[str] = []
 
-    def make():
-        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    def make(**options):
+        context = chromium.new_context(**{"viewport": {"width": 1400, "height": 1000}, **options})
         context.set_default_timeout(30_000)
         context.on("weberror", lambda e: js_errors.append(f"{e.page.url if e.page else '?'}: {e.error}"))
         contexts.append(context)
