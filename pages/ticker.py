@@ -144,11 +144,16 @@ with right:
         on_click="ignore",
     )
 
-st.subheader("Trendlines and levels")
-st.markdown(tables.levels_md)
+# The long tables are folded and drawn only once opened (lazy expanders): a change of ticker or date then redraws
+# the chart without laying out two large tables first.
+with st.expander("Trendlines and levels", key="levels_table", on_change="rerun") as levels_table:
+    if levels_table.open:
+        st.markdown(tables.levels_md)
 
-st.subheader("Analyst actions")
-if tables.analyst_rows == 0:
-    st.caption(f"No analyst actions for {shown.symbol} on or before {resolved.asof}.")
-else:
-    st.markdown(tables.analysts_md)
+with st.expander(f"Analyst actions ({tables.analyst_rows})", key="analysts_table",
+                 on_change="rerun") as analysts_table:
+    if analysts_table.open:
+        if tables.analyst_rows == 0:
+            st.caption(f"No analyst actions for {shown.symbol} on or before {resolved.asof}.")
+        else:
+            st.markdown(tables.analysts_md)

@@ -13,12 +13,22 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 
-def open_page(page: str, **params: str | list[str]) -> AppTest:
-    """Run the app on ``pages/<page>.py`` with the given query parameters; return the finished AppTest."""
+#: The ticker page's folded tables (lazy expanders, drawn only when open), by their keys.
+TICKER_TABLES = ("levels_table", "analysts_table")
+
+
+def open_page(page: str, tables_open: bool = True, **params: str | list[str]) -> AppTest:
+    """Run the app on ``pages/<page>.py`` with the given query parameters; return the finished AppTest.
+
+    On the ticker page the folded tables are opened first (as a reader would), unless ``tables_open`` is False.
+    """
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page(f"pages/{page}.py")
     for key, value in params.items():
         at.query_params[key] = value
+    if page == "ticker" and tables_open:
+        for key in TICKER_TABLES:
+            at.session_state[key] = True
     return at.run()
 
 

@@ -10,7 +10,16 @@ import numpy as np
 import pytest
 
 from tests.conftest import SYMBOLS
-from tests.ui.apptest_helpers import figure, markdown_table_with, open_page, param, texts, trace_names
+from tests.ui.apptest_helpers import (
+    figure,
+    markdown_table_with,
+    markdown_tables,
+    open_page,
+    param,
+    texts,
+    trace_names,
+)
+from ui.value_tags import tag_text
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "indicators_2025-11-24.csv"
 EMA_TRACES = ["EMA 20", "EMA 50", "EMA 100", "EMA 200"]
@@ -104,7 +113,7 @@ def test_view_settings_come_from_the_url() -> None:
     # one value tag per line, reading the line's value on the as-of bar, in the line's legend group
     tags = [t for t in fig["data"] if "legend" in t]
     last = {t["name"]: _array(t["y"])[-1] for t in lines[1:]}
-    assert sorted((t["legendgroup"], t["name"]) for t in tags) == sorted([
+    assert sorted((t["legendgroup"], tag_text(t["name"])) for t in tags) == sorted([
         ("bb", f"BB up {last['BB upper']:.2f}"), ("bb", f"BB lo {last['BB lower']:.2f}"),
         ("bb", f"BB mid {last['BB middle']:.2f}"), ("EMA 20", f"EMA20 {last['EMA 20']:.2f}")])
     assert sorted(t["legend"] for t in tags) == ["legend2", "legend3", "legend4", "legend5"]
@@ -196,6 +205,21 @@ def test_ticker_page_shows_trendlines_levels_and_the_brief(symbol: str) -> None:
     assert len(levels) >= 3
     assert {"Since", "Status", "Level"} <= set(levels.columns)
     assert len(at.get("download_button")) == 2
+
+
+def test_the_long_tables_are_folded_until_opened() -> None:
+    at = open_page("ticker", tables_open=False, symbol="CIFR", asof="2025-11-24")
+    assert not at.exception
+    labels = [e.label for e in at.expander]
+    assert labels[0] == "Trendlines and levels" and labels[1].startswith("Analyst actions (")
+    columns = {c for table in markdown_tables(at) for c in table.columns}
+    assert "Touches" not in columns and "Rating change" not in columns  # not drawn while folded
+    assert "Close vs level (%)" in columns and any("closed at $" in t for t in texts(at.markdown))
+    at.session_state["analysts_table"] = True
+    at.run()
+    analysts = markdown_table_with(at, "Rating change")
+    assert analysts.iloc[0]["Target (from → to)"] == "$12 → $18"
+    assert labels[1] == f"Analyst actions ({len(analysts)})"
 
 
 def test_trendlines_and_levels_can_be_switched_off_by_url() -> None:
