@@ -46,8 +46,10 @@ CHAR_WIDTH = 0.62  # a tag character's width in ems (semi-bold digits and capita
 EXTREME_LABELS = {HIGH_52W: "52w hi", LOW_52W: "52w lo"}
 
 
-def _dates(index: pd.DatetimeIndex) -> list[str]:
-    return list(index.strftime("%Y-%m-%d"))
+def _dates(index: pd.DatetimeIndex) -> np.ndarray:
+    """Return the dates as ``YYYY-MM-DD`` strings in a numpy array (plotly copies and serializes an array in one
+    step; a list is walked element by element, ~5 ms of every rerun's ``st.plotly_chart`` here)."""
+    return index.strftime("%Y-%m-%d").to_numpy(dtype="U10")
 
 
 def _values(series: pd.Series) -> np.ndarray:
@@ -60,7 +62,7 @@ def holidays(index: pd.DatetimeIndex) -> list[str]:
     if len(index) == 0:
         return []
     weekdays = pd.bdate_range(index[0], index[-1])
-    return _dates(weekdays.difference(index))
+    return _dates(weekdays.difference(index)).tolist()
 
 
 def trendline_name(line: Trendline) -> str:
@@ -121,7 +123,8 @@ def _trendline_traces(traces: list[dict[str, Any]], tags: _Tags, palette: Palett
     t = len(frame) - 1
     start_pos = int(frame.index.searchsorted(first_day))
     future = pd.bdate_range(frame.index[-1] + pd.Timedelta(days=1), periods=EXTENSION_BARS)
-    all_x = [*_dates(frame.index), *_dates(future)]
+    start = min((max(line.anchor_positions[0], start_pos) for line in lines), default=t)  # the first x drawn
+    all_x = np.concatenate([_dates(frame.index[start:]), _dates(future)])
     for line in lines:
         color = palette.broken if line.status == "broken" else (
             palette.support if line.kind == "support" else palette.resistance)
@@ -130,8 +133,8 @@ def _trendline_traces(traces: list[dict[str, Any]], tags: _Tags, palette: Palett
         values = np.exp(line.intercept_log + line.slope_log_per_bar * positions)
         name = trendline_name(line)
         traces.append({
-            "type": "scatter", "x": all_x[lo : t + EXTENSION_BARS + 1], "y": np.round(values, 4), "mode": "lines",
-            "name": name, "legendgroup": name,
+            "type": "scatter", "x": all_x[lo - start : t + EXTENSION_BARS + 1 - start], "y": np.round(values, 4),
+            "mode": "lines", "name": name, "legendgroup": name,
             "line": {"color": color, "width": 2, "dash": "dot" if line.status == "broken" else "solid"},
             "hovertemplate": f"{name}<br>{line.status}, %{{y:.2f}}<extra></extra>",
         })
@@ -209,7 +212,13 @@ def _cross_traces(traces: list[dict[str, Any]], palette: Palette, crosses: tuple
         })
 
 
-def _line(x: list[str], y: np.ndarray, name: str, line: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def _translucent(color: str, alpha: float) -> str:
+    """Return ``#rrggbb`` as an ``rgba(...)`` colour of opacity ``alpha``."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def _line(x: np.ndarray, y: np.ndarray, name: str, line: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"type": "scatter", "x": x, "y": y, "name": name, "mode": "lines", "line": line,
             "hovertemplate": "%{y:.2f}", **extra}
 
@@ -237,7 +246,7 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState,
     x = _dates(visible.index)
     traces: list[dict[str, Any]] = [{
         "type": "candlestick", "x": x, "open": _values(visible["open"]), "high": _values(visible["high"]),
-        "low": _values(visible["low"]), "close": _values(visible["close"]), "name": "Price",
+        "low": _values(visible["low"]), "close": _values(visible["close"]), "name": "Price", "showlegend": False,
         "increasing": {"line": {"color": palette.up}, "fillcolor": palette.up},
         "decreasing": {"line": {"color": palette.down}, "fillcolor": palette.down},
     }]
@@ -246,8 +255,9 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState,
         band = {"color": palette.band, "width": 1}
         traces.append(_line(x, _values(visible["bb_upper"]), "BB upper", band, legendgroup="bb"))
         traces.append(_line(x, _values(visible["bb_lower"]), "BB lower", band, legendgroup="bb", fill="tonexty",
-                            fillcolor=palette.band_fill))
-        traces.append(_line(x, _values(visible["bb_mid"]), "BB middle", {**band, "dash": "dot"}, legendgroup="bb"))
+                            fillcolor=palette.band_fill, showlegend=False))  # one legend entry for the band
+        traces.append(_line(x, _values(visible["bb_mid"]), "BB middle", {**band, "dash": "dot"}, legendgroup="bb",
+                            showlegend=False))
         for column, label, rank in (("bb_upper", "BB up", 2), ("bb_lower", "BB lo", 2), ("bb_mid", "BB mid", 3)):
             tags.add(_last(visible[column]), label, palette.band, "bb", rank)
     for w, color in zip(EMA_WINDOWS, palette.ema, strict=True):
@@ -271,12 +281,18 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState,
     if picture is not None and view.shows("Crosses"):
         _cross_traces(traces, palette, picture.crosses, first_day)
     if with_volume:
-        colors = np.where(visible["close"].to_numpy() >= visible["open"].to_numpy(), palette.up, palette.down)
-        traces.append({
-            "type": "bar", "x": x, "y": visible["volume"].to_numpy(), "name": "Volume", "xaxis": "x2", "yaxis": "y2",
-            "marker": {"color": list(colors), "line": {"width": 0}}, "opacity": 0.6, "showlegend": False,
-            "hovertemplate": "%{y:,.0f}",
-        })
+        # Volume as two filled step lines (up days, down days; zero on the other days) centred on each bar: the
+        # look of coloured bars in two SVG paths instead of one per day, which a phone paints much faster.
+        volume = visible["volume"].to_numpy(dtype="float64")
+        up = visible["close"].to_numpy() >= visible["open"].to_numpy()
+        hover = ({"customdata": volume, "hovertemplate": "volume %{customdata:,.0f}"}, {"hoverinfo": "skip"})
+        for name, mask, color, extra in (("Volume", up, palette.up, hover[0]),
+                                         ("Volume (down days)", ~up, palette.down, hover[1])):
+            traces.append({
+                "type": "scatter", "x": x, "y": np.where(mask, volume, 0.0), "name": name, "xaxis": "x2",
+                "yaxis": "y2", "mode": "lines", "line": {"width": 0, "shape": "hvh"}, "fill": "tozeroy",
+                "fillcolor": _translucent(color, 0.55), "showlegend": False, **extra,
+            })
     span_days = max((last_day - first_day).days, 20)
     right = last_day + pd.Timedelta(days=max(3, round(span_days * 0.04)))
     breaks: list[dict[str, Any]] = [{"bounds": ["sat", "mon"]}]

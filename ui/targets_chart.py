@@ -152,7 +152,7 @@ def target_traces(traces: list[dict[str, Any]], frame: pd.DataFrame, visible: pd
     firms = drawn_firms(steps, records, first_day)
     drawn: list[float] = []
     if (series.n > 0).any():
-        x = list(visible.index.strftime("%Y-%m-%d"))
+        x = visible.index.strftime("%Y-%m-%d").to_numpy(dtype="U10")
         band = {"color": "rgba(0,0,0,0)", "width": 0}
         drawn += [float(np.nanmin(series.low)), float(np.nanmax(series.high))]
         traces.append({"type": "scatter", "x": x, "y": np.round(series.high, 4), "mode": "lines", "line": band,

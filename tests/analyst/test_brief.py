@@ -36,7 +36,7 @@ def figure_prices(fig_json: dict) -> np.ndarray:
     written in trace names and labels (e.g. the prior target in ``JPMorgan PT $28 → $39``)."""
     out: list[float] = []
     for trace in fig_json["data"]:
-        if trace.get("name") == "Volume":
+        if trace.get("name", "").startswith("Volume"):  # shares, not prices
             continue
         for text in [trace.get("name", ""), *(trace.get("text") or [])]:
             out += [float(m.replace(",", "")) for m in re.findall(r"\$([0-9][0-9,]*(?:\.[0-9]+)?)", str(text))]

@@ -66,7 +66,8 @@ _GEOMETRY = """() => {
   return {
     tags, figTop: box.top, figHeight: box.height, plotRight: box.left + size.l + size.w,
     priceTop: box.top + size.t + size.h * (1 - domain[1]), priceBottom: box.top + size.t + size.h * (1 - domain[0]),
-    legendHeight: main ? main.querySelector('rect.bg').getBoundingClientRect().height : 0,  // the box, not the scrolled content
+    // the legend's box, not its scrolled content
+    legendHeight: main ? main.querySelector('rect.bg').getBoundingClientRect().height : 0,
     shapeTexts: gd.querySelectorAll('.shapelayer text, .layer-above text, .layer-below text').length,
     appBackground: getComputedStyle(app).backgroundColor, paper: gd._fullLayout.paper_bgcolor,
     doubleClickDelay: gd._context.doubleClickDelay,
