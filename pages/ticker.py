@@ -1,4 +1,5 @@
-"""Ticker page (URL path /ticker): chart, key numbers as of a date, and the ticker's analyst actions."""
+"""Ticker page (URL path /ticker): the chart first (one header row, a toolbar, the chart), then the brief, the key
+numbers as of a date and, folded, the trendlines/levels and the ticker's analyst actions."""
 
 from dataclasses import replace
 from datetime import date
@@ -8,7 +9,7 @@ import streamlit as st
 
 from indicators.windows import RANGE_PRESETS
 from ui import data
-from ui.chart_style import ChartStyle, device_of
+from ui.chart_style import ChartStyle, device_of, legend_by_default
 from ui.labels import md_escape
 from ui.navigation import require_navigation
 from ui.palette import theme_of
@@ -99,13 +100,13 @@ def chart_panel() -> None:
                         icon=":material/stacked_line_chart:"):
             show = st.pills("Overlays", OVERLAYS, selection_mode="multi", default=list(DEFAULT_OVERLAYS),
                             key="show", bind="query-params")
-            legend = st.toggle("Legend", value=device == "desktop", key="legend", bind="query-params",
+            legend = st.toggle("Legend", value=legend_by_default(device), key="legend", bind="query-params",
                                help="The value tags at the right edge name every line; the legend lists them too."
                                     " Clicking a tag or a legend entry hides or shows its line in this browser"
                                     " only.")
     style = ChartStyle(theme=theme, device=device, legend=legend)
     view = replace(shown, range=rng or DEFAULT_RANGE, scale=scale or "linear", show=tuple(show or ()),
-                   legend=None if legend == (device == "desktop") else legend)
+                   legend=None if legend == legend_by_default(device) else legend)
     figure = data.chart(view.symbol, version, view.asof, actions_version, view.range, view.scale, view.show, style)
     st.plotly_chart(figure, key="chart", config=PLOTLY_CONFIG)
     base = st.context.url or ""

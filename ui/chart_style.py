@@ -33,6 +33,12 @@ def device_of(headers: Mapping[str, str]) -> Device:
     return "desktop"
 
 
+def legend_by_default(device: Device) -> bool:
+    """Return whether the chart's legend is shown when the URL does not say: on a laptop yes, on a phone no (the
+    value tags name the lines; the legend would take a third of a phone's chart)."""
+    return device == "desktop"
+
+
 @dataclass(frozen=True)
 class Sizes:
     """Pixel sizes of one device class: the figure's height without a legend, the height added for the legend
