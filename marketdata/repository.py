@@ -31,6 +31,7 @@ import pandas as pd
 from marketdata.actions import FRAME_COLUMNS, empty_actions, merge_actions
 from marketdata.bars import clean_bars, empty_bars
 from marketdata.config import Settings, load_settings
+from marketdata.notices import Notice
 from marketdata.positions import InvalidPosition, Position
 from marketdata.snapshot import Snapshot
 from marketdata.sources import FailureKind, LiveSource, NoData, SourceError
@@ -115,14 +116,14 @@ class LoadResult:
     symbol: str
     bars: pd.DataFrame
     sources: tuple[str, ...]
-    notices: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
     refresh: RefreshOutcome | None = None
     fetched_at: datetime | None = None
-    store_notice: str = ""  # the store could not be read (this says so): bundled data only, not to be cached
+    store_notice: Notice | None = None  # the store could not be read (this says so): bundled data only, not cached
 
     @property
     def store_failed(self) -> bool:
-        return bool(self.store_notice)
+        return self.store_notice is not None
 
     @property
     def last_bar(self) -> date | None:
@@ -267,22 +268,24 @@ class Repository:
         except StoreError:
             return "unavailable"
 
-    def _store_notice(self, exc: StoreError) -> str:
+    def _store_notice(self, exc: StoreError) -> Notice:
         if isinstance(exc, StoreUnavailable):
-            return f"The shared store is unavailable ({exc.reason}); showing the bundled snapshot until it is back."
+            return Notice("store", f"The shared store is unavailable ({exc.reason}); showing the bundled snapshot"
+                                   " until it is back.")
         if self.store.shared:
-            return f"The shared store could not be read ({exc}); showing the bundled snapshot."
-        return f"The local store could not be read ({exc}); showing the bundled snapshot. The file was left untouched."
+            return Notice("store", f"The shared store could not be read ({exc}); showing the bundled snapshot.")
+        return Notice("store", f"The local store could not be read ({exc}); showing the bundled snapshot. The file"
+                               " was left untouched.")
 
     def load(self, symbol: str, refresh: bool = True) -> LoadResult:
         """Return the bars for ``symbol`` (already validated), refreshing from the live source when due."""
         outcome = self.refresh(symbol) if refresh else None
-        notices: list[str] = []
+        notices: list[Notice] = []
         sources: list[str] = []
         bundled = self.snapshot.bars(symbol)
         if not bundled.empty:
             sources.append("bundled snapshot")
-        store_notice = ""
+        store_notice: Notice | None = None
         try:
             stored = self.store.bars(symbol)
         except StoreError as exc:
@@ -295,7 +298,7 @@ class Repository:
                 sources.append("shared store (yfinance)" if self.store.shared else "local store (yfinance)")
         bars = pd.concat([bundled, stored]).sort_index() if not stored.empty else bundled
         fetched_at = None
-        if not store_notice:
+        if store_notice is None:
             try:
                 last_ok = self.store.last_fetch(symbol)
                 if last_ok is not None and last_ok.outcome == "ok":
@@ -312,25 +315,27 @@ class Repository:
         """
         last = result.last_bar.isoformat() if result.last_bar else None
         held = f"showing data up to {last}" if last else "no data is stored for it"
-        notice = ""
+        notice: Notice | None = None
         if outcome.cause == "store" and result.store_failed and self.store.shared:
-            notice = ""
+            notice = None
         elif outcome.outcome == "offline":
-            notice = f"Offline mode: live data is off; {held}."
+            notice = Notice("offline", f"Offline mode: live data is off; {held}.")
         elif outcome.outcome in ("error", "empty", "unknown"):
-            notice = f"Live data could not be had ({outcome.message}); {held}."
+            notice = Notice("live_failed", f"Live data could not be had ({outcome.message}); {held}.")
         elif outcome.outcome == "skipped" and outcome.message:
-            notice = f"Live data unavailable ({outcome.message}); {held}."
+            notice = Notice("live_skipped", f"Live data unavailable ({outcome.message}); {held}.")
         elif outcome.outcome == "ok" and outcome.rejected:
-            notice = f"Live data had bad rows, which were not stored ({outcome.message}); {held}."
+            notice = Notice("bad_rows", f"Live data had bad rows, which were not stored ({outcome.message}); {held}.")
         elif outcome.outcome == "queued":
-            notice = f"Live data was requested from the refresh worker (reload in a minute or two); {held}."
+            notice = Notice("queued", f"Live data was requested from the refresh worker (reload in a minute or two);"
+                                      f" {held}.")
         elif outcome.outcome == "capped":
-            notice = (f"Live data not fetched: the store already follows its limit of {self.settings.max_symbols}"
-                      f" symbols; {held}.")
+            notice = Notice("capped", f"Live data not fetched: the store already follows its limit of"
+                                      f" {self.settings.max_symbols} symbols; {held}.")
         elif outcome.outcome == "rate_limited":
-            notice = (f"Live data not fetched: too many new symbols were asked for in the last minute (at most"
-                      f" {self.settings.new_symbols_per_minute}); try again in a minute; {held}.")
+            notice = Notice("rate_limited", f"Live data not fetched: too many new symbols were asked for in the last"
+                                            f" minute (at most {self.settings.new_symbols_per_minute}); try again in"
+                                            f" a minute; {held}.")
         notices = (*result.notices, notice) if notice else result.notices
         return replace(result, notices=notices, refresh=outcome)
 

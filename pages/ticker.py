@@ -76,7 +76,7 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small"):
     if summary is not None:
         with st.popover(summary.label, icon=":material/cloud_off:", type="tertiary", key="notices"):
             for notice in summary.notices:
-                (st.info if summary.info else st.warning)(md_escape(notice), icon=":material/cloud_off:")
+                (st.info if notice.info else st.warning)(md_escape(notice), icon=":material/cloud_off:")
 
 for message in [*url_messages, *resolved.messages]:
     st.warning(md_escape(message), icon=":material/warning:")

@@ -49,7 +49,8 @@ EXTREME_LABELS = {HIGH_52W: "52w hi", LOW_52W: "52w lo"}
 def _dates(index: pd.DatetimeIndex) -> np.ndarray:
     """Return the dates as ``YYYY-MM-DD`` strings in a numpy array (plotly copies and serializes an array in one
     step; a list is walked element by element, ~5 ms of every rerun's ``st.plotly_chart`` here)."""
-    return index.strftime("%Y-%m-%d").to_numpy(dtype="U10")
+    dates: np.ndarray = index.strftime("%Y-%m-%d").to_numpy(dtype="U10")
+    return dates
 
 
 def _values(series: pd.Series) -> np.ndarray:
@@ -62,7 +63,8 @@ def holidays(index: pd.DatetimeIndex) -> list[str]:
     if len(index) == 0:
         return []
     weekdays = pd.bdate_range(index[0], index[-1])
-    return _dates(weekdays.difference(index)).tolist()
+    days: list[str] = _dates(weekdays.difference(index)).tolist()
+    return days
 
 
 def trendline_name(line: Trendline) -> str:

@@ -188,9 +188,9 @@ def data_notice(results: list[LoadResult]) -> DataNotice | None:
     info line; live data missing for some → one warning line with the range of last bars; the raw messages go into
     ``details``. None when live data was had (or was not due).
     """
-    down = [r for r in results if r.store_failed]
+    down = [r.store_notice for r in results if r.store_notice is not None]
     if down:
-        return DataNotice("warning", down[0].store_notice,
+        return DataNotice("warning", down[0],
                           tuple(f"{r.symbol}: {r.refresh.message}" for r in results
                                 if r.refresh is not None and r.refresh.message and r.refresh.cause != "store"))
     offline = [r for r in results if r.refresh is not None and r.refresh.outcome == "offline"]

@@ -8,7 +8,8 @@ from datetime import date
 
 import pandas as pd
 
-from marketdata.repository import LoadResult, RefreshOutcome
+from marketdata.notices import Notice, NoticeKind
+from marketdata.repository import LoadResult
 from ui.viewstate import ViewState
 
 
@@ -67,37 +68,32 @@ def resolve(view: ViewState, universe: list[str], load: Callable[[str], LoadResu
 
 @dataclass(frozen=True)
 class NoticeSummary:
-    """The data notices of a load, for one short line: ``label`` (e.g. ``"Offline"``), whether it is only
-    information (``info``: offline mode, nothing went wrong) and the full ``notices`` shown behind it."""
+    """The data notices of a load, for one short line: ``label`` (e.g. ``"Offline"``), whether they only inform
+    (``info``: offline mode, nothing went wrong) and the full ``notices`` shown behind it (each knows its kind)."""
 
     label: str
     info: bool
-    notices: tuple[str, ...]
+    notices: tuple[Notice, ...]
 
 
-NOTICE_LABELS: dict[str, str] = {
+NOTICE_LABELS: dict[NoticeKind, str] = {
+    "store": "Store unavailable",
     "offline": "Offline",
-    "error": "Live data unavailable",
-    "empty": "Live data unavailable",
-    "skipped": "Live data unavailable",
-    "ok": "Bad live rows skipped",
+    "live_failed": "Live data unavailable",
+    "live_skipped": "Live data unavailable",
+    "bad_rows": "Bad live rows skipped",
+    "queued": "Live data requested",
+    "capped": "Live data not fetched",
+    "rate_limited": "Live data not fetched",
 }
 
 
-def _refresh_notice(outcome: RefreshOutcome | None) -> bool:
-    """Whether Repository.with_refresh wrote a notice for ``outcome`` (it does for these cases only)."""
-    if outcome is None:
-        return False
-    return (outcome.outcome in ("offline", "error", "empty") or (outcome.outcome == "skipped" and bool(outcome.message))
-            or (outcome.outcome == "ok" and outcome.rejected > 0))
-
-
 def notice_summary(result: LoadResult) -> NoticeSummary | None:
-    """Return the short line for ``result.notices`` (None when there are none): named after the refresh outcome
-    when that is the only notice, else ``"Data notices (n)"``."""
+    """Return the short line for ``result.notices`` (None when there are none): named after the notice's kind
+    when there is one, else ``"Data notices (n)"``."""
     if not result.notices:
         return None
-    if len(result.notices) == 1 and result.refresh is not None and _refresh_notice(result.refresh):
-        outcome = result.refresh.outcome
-        return NoticeSummary(NOTICE_LABELS[outcome], outcome == "offline", result.notices)
-    return NoticeSummary(f"Data notices ({len(result.notices)})", False, result.notices)
+    info = all(notice.info for notice in result.notices)
+    if len(result.notices) == 1:
+        return NoticeSummary(NOTICE_LABELS[result.notices[0].kind], info, result.notices)
+    return NoticeSummary(f"Data notices ({len(result.notices)})", info, result.notices)

@@ -183,27 +183,33 @@ def test_the_figure_uses_its_theme_palette(theme: str) -> None:
     assert used <= set(palette.lines().values())
 
 
-def test_notices_shrink_to_one_short_line_named_by_the_refresh_outcome() -> None:
+def test_notices_shrink_to_one_short_line_named_by_the_notice_kind(tmp_path) -> None:
+    from marketdata.config import Settings
+    from marketdata.notices import Notice
     from marketdata.repository import LoadResult, RefreshOutcome, Repository
     from ui.ticker_view import notice_summary
 
-    bars = read_bars("CIFR")
-    plain = LoadResult("CIFR", bars, ("bundled snapshot",))
+    repo = Repository(Settings(data_dir=tmp_path, offline=True, refresh_timeout=1, refresh_interval=900,
+                               failure_cooldown=300))
+    plain = repo.load("CIFR", refresh=False)
     assert notice_summary(plain) is None
     for outcome, label, info in (("offline", "Offline", True), ("error", "Live data unavailable", False),
                                  ("empty", "Live data unavailable", False)):
-        result = Repository.with_refresh(plain, RefreshOutcome("CIFR", outcome, message="timed out"))
+        result = repo.with_refresh(plain, RefreshOutcome("CIFR", outcome, message="timed out"))
         summary = notice_summary(result)
         assert summary is not None and (summary.label, summary.info) == (label, info)
         assert summary.notices == result.notices and len(result.notices) == 1
-    rejected = Repository.with_refresh(plain, RefreshOutcome("CIFR", "ok", rows_added=3, message="2 bad rows",
-                                                             rejected=2))
-    assert notice_summary(rejected).label == "Bad live rows skipped"  # type: ignore[union-attr]
-    # a store notice (no refresh outcome behind it) and one more: counted, never named after the wrong cause
-    store = LoadResult("CIFR", bars, ("bundled snapshot",), ("The local store could not be read (x).",))
-    assert notice_summary(store).label == "Data notices (1)"  # type: ignore[union-attr]
-    both = Repository.with_refresh(store, RefreshOutcome("CIFR", "offline"))
+    rejected = repo.with_refresh(plain, RefreshOutcome("CIFR", "ok", rows_added=3, message="2 bad rows", rejected=2))
+    summary = notice_summary(rejected)
+    assert summary is not None and summary.label == "Bad live rows skipped"
+    # a store notice and one more: counted, a warning (not everything only informs)
+    store = LoadResult("CIFR", plain.bars, ("bundled snapshot",),
+                       (Notice("store", "The local store could not be read (x)."),))
+    summary = notice_summary(store)
+    assert summary is not None and summary.label == "Store unavailable" and not summary.info
+    both = repo.with_refresh(store, RefreshOutcome("CIFR", "offline"))
     summary = notice_summary(both)
     assert summary is not None and summary.label == "Data notices (2)" and not summary.info
-    quiet = notice_summary(Repository.with_refresh(store, RefreshOutcome("CIFR", "ok")))
-    assert quiet is not None and quiet.label == "Data notices (1)"
+    assert [n.info for n in summary.notices] == [False, True]
+    quiet = notice_summary(repo.with_refresh(store, RefreshOutcome("CIFR", "ok")))
+    assert quiet is not None and quiet.label == "Store unavailable"
