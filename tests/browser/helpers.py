@@ -194,6 +194,20 @@ def open_overlays(page: Page) -> Locator:
     return pills
 
 
+def data_notices(page: Page) -> list[str]:
+    """Open the ticker page's notice line (a popover in the header row, key ``notices``) and return the notices
+    behind it, one text each; ``[]`` when the page shows no notice line. The popover is closed again."""
+    line = page.locator(".st-key-notices")
+    if line.count() == 0:
+        return []
+    line.get_by_role("button").first.click()
+    body = page.get_by_test_id("stPopoverBody")
+    body.get_by_test_id("stAlert").first.wait_for(state="visible")
+    texts = [t.strip() for t in body.get_by_test_id("stAlert").all_inner_texts()]
+    page.keyboard.press("Escape")
+    return texts
+
+
 def assert_no_exception(page: Page) -> None:
     exceptions = page.get_by_test_id("stException")
     assert exceptions.count() == 0, f"Streamlit exception shown: {exceptions.first.inner_text()[:2000]}"

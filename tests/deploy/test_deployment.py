@@ -31,7 +31,7 @@ import pytest
 
 from tests.backends import plain
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _require_browser
-from tests.browser.helpers import assert_no_exception, open_app, read_chart, widget
+from tests.browser.helpers import assert_no_exception, data_notices, open_app, read_chart, widget
 from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.browser
@@ -248,14 +248,15 @@ def test_postgres_down_and_back_through_the_proxy(deployment, new_page) -> None:
     try:
         open_app(page, f"{deployment.url}/ticker?symbol=MARA")
         assert_no_exception(page)
-        assert page.get_by_text("The shared store is unavailable").count() == 1
+        outage = [n for n in data_notices(page) if "The shared store is unavailable" in n]
+        assert len(outage) == 1, outage
         assert max(read_chart(page).price.x)[:10] < stored_last  # the bundled snapshot
     finally:
         deployment.postgres.restart()
 
     def back() -> bool:
         open_app(page, f"{deployment.url}/ticker?symbol=MARA")
-        return (page.get_by_text("The shared store is unavailable").count() == 0
+        return (not any("The shared store is unavailable" in n for n in data_notices(page))
                 and max(read_chart(page).price.x)[:10] == stored_last)
 
     poll(back, "the stored bars after PostgreSQL came back")
