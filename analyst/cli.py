@@ -2,6 +2,10 @@
 ``python -m analyst targets SYMBOL ...`` (analyst targets, see analyst.targets_cli) and
 ``python -m analyst refresh [SYMBOL ...] [--loop SECONDS]``.
 
+Installed (``pip install -e .``), the same is the ``levels`` console command, where ``levels`` is the default
+subcommand: ``levels CLSK --asof 2025-11-24`` is ``python -m analyst levels CLSK --asof 2025-11-24``;
+``levels targets RIOT`` and ``levels refresh`` work as above.
+
 ``levels`` prints the brief, the EMA/band values, the trendlines and the horizontal levels as of the date, from
 the bundled snapshot and the store (no network unless ``--refresh`` is given and offline mode is off).
 Exit status: 0 on success, 1 when there is no data, 2 for invalid arguments.
@@ -35,9 +39,11 @@ from marketdata.store import StoreError
 from marketdata.symbols import InvalidSymbol, normalize_symbol
 from marketdata.worker import RefreshWorker
 
+COMMANDS = ("levels", "targets", "refresh")
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analyst", description=__doc__.splitlines()[0])
+
+def _parser(prog: str = "python -m analyst") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     levels = commands.add_parser("levels", help="brief, indicators, trendlines and levels of one ticker")
     levels.add_argument("symbol", help="ticker, e.g. CLSK")
@@ -167,9 +173,9 @@ def refresh_main(args: argparse.Namespace, repository: Repository | None) -> int
             repo.close()
 
 
-def main(argv: list[str] | None = None, repository: Repository | None = None) -> int:
+def main(argv: list[str] | None = None, repository: Repository | None = None, prog: str = "python -m analyst") -> int:
     """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     if args.command == "refresh":
         return refresh_main(args, repository)
     try:
@@ -183,6 +189,18 @@ def main(argv: list[str] | None = None, repository: Repository | None = None) ->
     finally:
         if repository is None:
             repo.close()
+
+
+def console(argv: list[str] | None = None) -> int:
+    """Run the ``levels`` console command (``[project.scripts]`` in pyproject.toml); return the exit status.
+
+    Its first argument may be a subcommand (``levels``, ``targets``, ``refresh``) or, most often, a symbol, which
+    means ``levels SYMBOL``; options alone (``-h``) go to the top-level parser.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+        args.insert(0, "levels")
+    return main(args, prog="levels")
 
 
 def _levels(args: argparse.Namespace, symbol: str, repo: Repository) -> int:

@@ -6,6 +6,8 @@ PY=${PYTHON:-python3}
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+# The project itself, editable (its `levels` command; the tests run it): dependencies are installed above.
+.venv/bin/python -m pip install --disable-pip-version-check -q --no-deps -e .
 
 # Debian packages the tests start themselves: Chromium (browser tests; Playwright cannot download browsers here),
 # PostgreSQL (store contract suite, team mode) and nginx + openssl (the team deployment test).

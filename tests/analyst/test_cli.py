@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from analyst.brief import write_brief
-from analyst.cli import main
+from analyst.cli import console, main
 from analyst.picture import build_picture
 from marketdata.config import BUNDLED_DIR
 from marketdata.snapshot import Snapshot
-from tests.conftest import ROOT, read_bars
+from tests.conftest import ROOT, read_bars, skip_or_fail
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "indicators_2025-11-24.csv"
 
@@ -87,5 +87,34 @@ def test_module_entry_runs_offline() -> None:
     env = {**os.environ, "LEVELS_OFFLINE": "1"}
     done = subprocess.run([sys.executable, "-m", "analyst", "levels", "MARA", "--asof", "2025-11-24"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "MARA closed at $11.21 on November 24, 2025" in done.stdout
+
+
+def test_levels_console_command_takes_a_symbol_first_and_the_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
+    for console_argv, module_argv in (
+            (["CLSK", "--asof", "2025-11-24", "--json"], ["levels", "CLSK", "--asof", "2025-11-24", "--json"]),
+            (["levels", "riot", "--asof", "2025-11-24"], ["levels", "riot", "--asof", "2025-11-24"]),
+            (["targets", "RIOT", "--asof", "2025-11-24", "--json"], ["targets", "RIOT", "--asof", "2025-11-24",
+                                                                     "--json"])):
+        assert console(console_argv) == 0
+        by_console = capsys.readouterr().out
+        assert main(module_argv) == 0
+        assert by_console == capsys.readouterr().out and by_console
+    assert console(["ZZZZ-NOT-A-SYMBOL!"]) == 2
+    assert "error:" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as help_exit:
+        console(["--help"])
+    assert help_exit.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: levels ")
+
+
+def test_installed_levels_command_runs_offline(tmp_path: Path) -> None:
+    command = Path(sys.executable).parent / "levels"
+    if not command.exists():
+        skip_or_fail(f"no {command}: the project is not installed (scripts/test.sh runs pip install -e .)")
+    env = {**os.environ, "LEVELS_OFFLINE": "1", "LEVELS_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([str(command), "MARA", "--asof", "2025-11-24"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "MARA closed at $11.21 on November 24, 2025" in done.stdout
