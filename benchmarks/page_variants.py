@@ -37,10 +37,10 @@ st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2], name="floor")))
 CHART_PAGE = '''import streamlit as st
 
 from ui import data
-from ui.viewstate import DEFAULT_RANGE, OVERLAYS
+from ui.viewstate import DEFAULT_RANGE, OVERLAYS, ViewState
 
 symbol = st.query_params.get("symbol", "CIFR")
-figure = data.chart(symbol, data.version(symbol), None, data.actions_version(), DEFAULT_RANGE, "linear", OVERLAYS)
+figure = data.chart(ViewState(symbol=symbol, range=DEFAULT_RANGE, scale="linear", show=OVERLAYS))
 st.plotly_chart(figure, key="chart", config={"displaylogo": False})
 '''
 VARIANTS: dict[str, str | None] = {

@@ -2,7 +2,6 @@
 numbers as of a date and, folded, the trendlines/levels and the ticker's analyst actions."""
 
 from dataclasses import replace
-from datetime import date
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -14,6 +13,7 @@ from ui.labels import md_escape
 from ui.navigation import require_navigation
 from ui.palette import theme_of
 from ui.tables import export_csv
+from ui.ticker_url import ASOF_KEY, SYMBOL_KEY, on_asof, on_symbol, sync_url
 from ui.ticker_view import notice_summary, resolve
 from ui.viewstate import DEFAULT_OVERLAYS, DEFAULT_RANGE, OVERLAYS, SCALES, ViewState
 
@@ -29,30 +29,7 @@ resolved = resolve(requested, data.universe(), data.load)
 result = resolved.result
 shown = resolved.view
 
-# Keep the address bar truthful about what is shown, and the widgets in step with the URL.
-if st.query_params.get_all("symbol") != [shown.symbol]:  # also drops an ignored repeated value
-    st.query_params["symbol"] = shown.symbol
-if shown.asof is None and "asof" in st.query_params:
-    del st.query_params["asof"]
-elif shown.asof is not None and st.query_params.get_all("asof") != [shown.asof.isoformat()]:
-    st.query_params["asof"] = shown.asof.isoformat()
-if st.session_state.get("_ticker_url") != (shown.symbol, shown.asof) or "ticker_symbol" not in st.session_state:
-    st.session_state["ticker_symbol"] = shown.symbol
-    st.session_state["ticker_asof"] = shown.asof
-    st.session_state["_ticker_url"] = (shown.symbol, shown.asof)
-
-
-def _on_symbol() -> None:
-    st.query_params["symbol"] = st.session_state["ticker_symbol"]
-
-
-def _on_asof() -> None:
-    picked: date | None = st.session_state["ticker_asof"]
-    if picked is None:
-        st.query_params.pop("asof", None)
-    else:
-        st.query_params["asof"] = picked.isoformat()
-
+sync_url(shown)  # the address bar says what is shown; the ticker and as-of widgets follow the URL
 
 if result.bars.empty:
     st.title(f"{shown.symbol} technical levels")
@@ -63,11 +40,11 @@ if result.bars.empty:
 fetched = f" · fetched {result.fetched_at:%Y-%m-%d %H:%M} UTC" if result.fetched_at else ""
 with st.container(horizontal=True, vertical_alignment="center", gap="small"):
     st.title(f"{shown.symbol} technical levels", width="content")
-    st.selectbox("Ticker", resolved.options, key="ticker_symbol", on_change=_on_symbol, width=110,
+    st.selectbox("Ticker", resolved.options, key=SYMBOL_KEY, on_change=on_symbol, width=110,
                  label_visibility="collapsed")
     st.date_input(
-        "As of (close)", key="ticker_asof", value=None, min_value=result.first_bar, max_value=result.last_bar,
-        on_change=_on_asof, format="YYYY-MM-DD", width=170, label_visibility="collapsed",
+        "As of (close)", key=ASOF_KEY, value=None, min_value=result.first_bar, max_value=result.last_bar,
+        on_change=on_asof, format="YYYY-MM-DD", width=170, label_visibility="collapsed",
         help="Empty = latest bar. Nothing after this day is used.",
     )
     when = f"latest bar {resolved.asof}" if shown.asof is None else f"as of {resolved.asof} close"
@@ -81,8 +58,6 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small"):
 for message in [*url_messages, *resolved.messages]:
     st.warning(md_escape(message), icon=":material/warning:")
 
-version = data.version(shown.symbol)
-actions_version = data.actions_version()
 device = device_of(st.context.headers)
 theme = theme_of(st.context.theme.type)
 
@@ -107,7 +82,7 @@ def chart_panel() -> None:
     style = ChartStyle(theme=theme, device=device, legend=legend)
     view = replace(shown, range=rng or DEFAULT_RANGE, scale=scale or "linear", show=tuple(show or ()),
                    legend=None if legend == legend_by_default(device) else legend)
-    figure = data.chart(view.symbol, version, view.asof, actions_version, view.range, view.scale, view.show, style)
+    figure = data.chart(view, style)
     st.plotly_chart(figure, key="chart", config=PLOTLY_CONFIG)
     base = st.context.url or ""
     parts = urlsplit(base)
@@ -124,7 +99,7 @@ def chart_panel() -> None:
 chart_panel()
 
 assert resolved.asof is not None  # there are bars (the page stopped above otherwise)
-tables = data.ticker_tables(shown.symbol, version, shown.asof, resolved.asof, actions_version)
+tables = data.ticker_tables(shown, resolved.asof)
 left, right = st.columns([3, 2])
 with left:
     st.subheader(f"Brief · {resolved.asof}")
@@ -139,7 +114,7 @@ with right:
     )
     exports[1].download_button(
         "Bars + indicators (CSV)",
-        lambda: export_csv(data.picture(shown.symbol, version, shown.asof, actions_version).frame,
+        lambda: export_csv(data.picture_as_of(shown.symbol, shown.asof).frame,
                            st.session_state.get("range") or DEFAULT_RANGE),
         file_name=f"{shown.symbol}_{resolved.asof}_bars.csv", mime="text/csv", icon=":material/download:",
         on_click="ignore",

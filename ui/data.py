@@ -13,7 +13,6 @@ import streamlit as st
 from analyst.brief import write_brief
 from analyst.picture import TechnicalPicture, build_picture
 from analyst.targets import track_record
-from indicators.asof import indicator_frame
 from marketdata.positions import Position
 from marketdata.repository import LoadResult, Repository, default_repository
 from marketdata.store import StoreError, SymbolRequest
@@ -70,19 +69,6 @@ def load(symbol: str, refresh: bool = True) -> LoadResult:
     outcome = repo.refresh(symbol) if refresh else None
     result = _loaded(symbol, repo.data_version(symbol))
     return repo.with_refresh(result, outcome) if outcome is not None else result
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _indicators(symbol: str, version: str, asof: date | None) -> pd.DataFrame:
-    return indicator_frame(_load(symbol, version).bars, asof)
-
-
-def indicators(symbol: str, version: str, asof: date | None) -> pd.DataFrame:
-    """Return the indicator frame for ``symbol`` cut at ``asof`` (cached per data version and as-of date)."""
-    try:
-        return _indicators(symbol, version, asof)
-    except _StoreDown:
-        return indicator_frame(_loaded(symbol, version).bars, asof)
 
 
 def version(symbol: str) -> str:
@@ -148,7 +134,7 @@ def _picture(symbol: str, version: str, asof: date | None, actions_version: str)
     return build_picture(symbol, _load(symbol, version).bars, _strict_actions(), asof)
 
 
-def picture(symbol: str, version: str, asof: date | None, actions_version: str) -> TechnicalPicture:
+def _picture_at(symbol: str, version: str, asof: date | None, actions_version: str) -> TechnicalPicture:
     """Return the technical picture (indicators, trendlines, levels, latest action) of ``symbol`` as of ``asof``.
 
     Cached per data version of the bars and of the analyst actions (the picture holds the latest action).
@@ -161,7 +147,7 @@ def picture(symbol: str, version: str, asof: date | None, actions_version: str) 
 
 def picture_as_of(symbol: str, asof: date | None) -> TechnicalPicture:
     """Return the picture of ``symbol`` as of ``asof`` (None = latest), cached per data and actions version."""
-    return picture(symbol, version(symbol), asof, actions_version())
+    return _picture_at(symbol, version(symbol), asof, actions_version())
 
 
 def bar_bounds(symbols: tuple[str, ...]) -> tuple[date | None, date | None]:
@@ -196,19 +182,19 @@ def _chart(symbol: str, version: str, asof: date | None, actions_version: str, r
     return build_figure(pic.frame, _strict_actions(), view, picture=pic, style=style)
 
 
-def chart(symbol: str, version: str, asof: date | None, actions_version: str, range_: str, scale: str,
-          show: tuple[str, ...], style: ChartStyle = DEFAULT_STYLE) -> go.Figure:
-    """Return the chart of one view (see ui.chart.build_figure), built once per view, data version and chart
-    style (theme, device class, legend).
+def chart(view: ViewState, style: ChartStyle = DEFAULT_STYLE) -> go.Figure:
+    """Return the chart of ``view`` (see ui.chart.build_figure), built once per view, data version of its symbol,
+    analyst-actions version and chart style (theme, device class, legend); the versions are looked up here.
 
     A resource cache: every session gets the same figure object, which nothing mutates (st.plotly_chart
     serializes a copy), so a rerun neither rebuilds nor unpickles it.
     """
+    symbol, asof = view.symbol, view.asof
+    data_version, actions_key = version(symbol), actions_version()
     try:
-        return _chart(symbol, version, asof, actions_version, range_, scale, show, style)
+        return _chart(symbol, data_version, asof, actions_key, view.range, view.scale, view.show, style)
     except _StoreDown:
-        pic = picture(symbol, version, asof, actions_version)
-        view = ViewState(symbol=symbol, asof=asof, range=range_, scale=scale, show=show)
+        pic = _picture_at(symbol, data_version, asof, actions_key)
         return build_figure(pic.frame, actions(), view, picture=pic, style=style)
 
 
@@ -246,10 +232,13 @@ def _ticker_tables(symbol: str, version: str, asof: date | None, bar: date, acti
                    symbol, bar)
 
 
-def ticker_tables(symbol: str, version: str, asof: date | None, bar: date, actions_version: str) -> TickerTables:
-    """Return the brief and the tables of the ticker page as of ``asof`` (``bar``: the as-of bar's date)."""
+def ticker_tables(view: ViewState, bar: date) -> TickerTables:
+    """Return the brief and the tables of the ticker page for ``view``'s symbol as of its as-of date (``bar``: the
+    as-of bar's date), cached per data and analyst-actions version (looked up here)."""
+    symbol, asof = view.symbol, view.asof
+    data_version, actions_key = version(symbol), actions_version()
     try:
-        return _ticker_tables(symbol, version, asof, bar, actions_version)
+        return _ticker_tables(symbol, data_version, asof, bar, actions_key)
     except _StoreDown:
-        return _tables(picture(symbol, version, asof, actions_version), actions(), _loaded(symbol, version).bars,
-                       symbol, bar)
+        return _tables(_picture_at(symbol, data_version, asof, actions_key), actions(),
+                       _loaded(symbol, data_version).bars, symbol, bar)
