@@ -137,15 +137,29 @@ class YahooSource:
 
     @staticmethod
     def _wrap(exc: BaseException) -> SourceError:
-        if type(exc).__name__ == "YFRateLimitError" or "429" in str(exc) or "Too Many Requests" in str(exc):
+        from yfinance.exceptions import YFPricesMissingError, YFRateLimitError
+
+        if isinstance(exc, YFRateLimitError) or _http_status(exc) == 429:
             return RateLimited(f"yfinance rate limit: {_describe(exc)}")
-        if type(exc).__name__ == "YFPricesMissingError":  # raised by some yfinance paths for an empty answer
+        if isinstance(exc, YFPricesMissingError):  # raised by some yfinance paths for an empty answer
             return NoData(f"yfinance returned no rows: {_describe(exc)}")
         if isinstance(exc, ValueError):  # a malformed answer (e.g. JSON cut off half-way)
             return BadData(f"yfinance answer could not be read: {_describe(exc)}")
         if _is_network_error(exc):
             return NetworkError(f"yfinance could not be reached: {_describe(exc)}")
         return SourceError(f"yfinance failed: {_describe(exc)}")
+
+
+def _http_status(exc: BaseException) -> int | None:
+    """Return the HTTP status of the response behind ``exc`` or an exception it was raised from (the HTTP
+    clients' errors carry ``response.status_code``), None when there is none."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        status = getattr(getattr(seen, "response", None), "status_code", None)
+        if isinstance(status, int):
+            return status
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _is_network_error(exc: BaseException) -> bool:
