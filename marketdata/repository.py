@@ -106,6 +106,13 @@ class RateWindow:
 
 
 @dataclass(frozen=True)
+class _Due:
+    """A symbol due for a fetch, with its last known bar (None: no data at all)."""
+
+    last_known: date | None
+
+
+@dataclass(frozen=True)
 class LoadResult:
     """Bars for one symbol with their provenance.
 
@@ -313,31 +320,36 @@ class Repository:
 
         No second notice when a shared store failed and ``result`` already says so (one notice for an outage).
         """
-        last = result.last_bar.isoformat() if result.last_bar else None
-        held = f"showing data up to {last}" if last else "no data is stored for it"
-        notice: Notice | None = None
-        if outcome.cause == "store" and result.store_failed and self.store.shared:
-            notice = None
-        elif outcome.outcome == "offline":
-            notice = Notice("offline", f"Offline mode: live data is off; {held}.")
-        elif outcome.outcome in ("error", "empty", "unknown"):
-            notice = Notice("live_failed", f"Live data could not be had ({outcome.message}); {held}.")
-        elif outcome.outcome == "skipped" and outcome.message:
-            notice = Notice("live_skipped", f"Live data unavailable ({outcome.message}); {held}.")
-        elif outcome.outcome == "ok" and outcome.rejected:
-            notice = Notice("bad_rows", f"Live data had bad rows, which were not stored ({outcome.message}); {held}.")
-        elif outcome.outcome == "queued":
-            notice = Notice("queued", f"Live data was requested from the refresh worker (reload in a minute or two);"
-                                      f" {held}.")
-        elif outcome.outcome == "capped":
-            notice = Notice("capped", f"Live data not fetched: the store already follows its limit of"
-                                      f" {self.settings.max_symbols} symbols; {held}.")
-        elif outcome.outcome == "rate_limited":
-            notice = Notice("rate_limited", f"Live data not fetched: too many new symbols were asked for in the last"
-                                            f" minute (at most {self.settings.new_symbols_per_minute}); try again in"
-                                            f" a minute; {held}.")
+        notice = self._refresh_notice(result, outcome)
         notices = (*result.notices, notice) if notice else result.notices
         return replace(result, notices=notices, refresh=outcome)
+
+    def _refresh_notice(self, result: LoadResult, outcome: RefreshOutcome) -> Notice | None:
+        """Return the notice for a refresh ``outcome`` (None when there is nothing to say)."""
+        last = result.last_bar.isoformat() if result.last_bar else None
+        held = f"showing data up to {last}" if last else "no data is stored for it"
+        kind = outcome.outcome
+        if outcome.cause == "store" and result.store_failed and self.store.shared:
+            return None
+        if kind == "offline":
+            return Notice("offline", f"Offline mode: live data is off; {held}.")
+        if kind in ("error", "empty", "unknown"):
+            return Notice("live_failed", f"Live data could not be had ({outcome.message}); {held}.")
+        if kind == "skipped" and outcome.message:
+            return Notice("live_skipped", f"Live data unavailable ({outcome.message}); {held}.")
+        if kind == "ok" and outcome.rejected:
+            return Notice("bad_rows", f"Live data had bad rows, which were not stored ({outcome.message}); {held}.")
+        if kind == "queued":
+            return Notice("queued",
+                          f"Live data was requested from the refresh worker (reload in a minute or two); {held}.")
+        if kind == "capped":
+            return Notice("capped", f"Live data not fetched: the store already follows its limit of"
+                                    f" {self.settings.max_symbols} symbols; {held}.")
+        if kind == "rate_limited":
+            return Notice("rate_limited", f"Live data not fetched: too many new symbols were asked for in the last"
+                                          f" minute (at most {self.settings.new_symbols_per_minute}); try again in"
+                                          f" a minute; {held}.")
+        return None
 
     def refresh(self, symbol: str, force: bool = False) -> RefreshOutcome:
         """Bring ``symbol`` up to date the way the settings say (what pages and ``levels --refresh`` call).
@@ -366,9 +378,22 @@ class Repository:
         """
         if self.settings.offline or self.live is None:
             return RefreshOutcome(symbol, "offline")
-        source = self.live.name
         now = utcnow()
-        interval = self.settings.refresh_interval if interval is None else interval
+        due = self._due(symbol, now, self.settings.refresh_interval if interval is None else interval, force)
+        if isinstance(due, RefreshOutcome):
+            return due
+        start = due.last_known + timedelta(days=1) if due.last_known else None
+        today_ny = datetime.now(NEW_YORK).date()
+        if start is not None and start > today_ny:
+            return RefreshOutcome(symbol, "skipped")
+        return self._fetch_bars(symbol, due.last_known, start, now, today_ny)
+
+    def _due(self, symbol: str, now: datetime, interval: float, force: bool) -> RefreshOutcome | _Due:
+        """Return why ``symbol`` is not fetched now (the source cools down after a failure, the last fetch is
+        younger than ``interval`` seconds, a new symbol beyond the limits, the store unreadable), or that it is
+        due, with its last known bar (bundled or stored; None for a symbol with no data)."""
+        assert self.live is not None
+        source = self.live.name
         try:
             failure = self.store.last_failure(source)
             if not force and failure is not None:
@@ -390,11 +415,14 @@ class Repository:
             return RefreshOutcome(symbol, "error", message=f"local store unreadable: {exc}", cause="store")
         if refused is not None:
             return RefreshOutcome(symbol, refused)
-        last_known = max(pd.Timestamp(d) for d in known).date() if known else None
-        start = last_known + timedelta(days=1) if last_known else None
-        today_ny = datetime.now(NEW_YORK).date()
-        if start is not None and start > today_ny:
-            return RefreshOutcome(symbol, "skipped")
+        return _Due(max(pd.Timestamp(d) for d in known).date() if known else None)
+
+    def _fetch_bars(self, symbol: str, last_known: date | None, start: date | None, now: datetime,
+                    today_ny: date) -> RefreshOutcome:
+        """Ask the live source for the bars from ``start``, append the final sessions after ``last_known`` (then
+        refresh the analyst actions); a failure is logged (the source cools down) and returned as the outcome."""
+        assert self.live is not None
+        source = self.live.name
         try:
             raw = self.live.history(symbol, start, self.settings.refresh_timeout)
             if raw is None or len(raw) == 0:  # a source should raise for this; treat it the same way
