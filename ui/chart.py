@@ -241,7 +241,7 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState,
     The figure is assembled as plain dicts and wrapped without plotly's per-property validation (which cost
     ~0.4 s per chart here); the tests render every overlay combination through Streamlit and a real browser.
     """
-    palette, sizes = style.palette, style.sizes
+    palette = style.palette
     tags = _Tags(style.labelled_tags)
     visible = window(frame, view.range)
     with_volume = view.shows("Volume")
@@ -253,6 +253,39 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState,
         "decreasing": {"line": {"color": palette.down}, "fillcolor": palette.down},
     }]
     shapes: list[dict[str, Any]] = []
+    _average_traces(traces, tags, visible, x, view, palette)
+    last_day = frame.index[-1] if len(frame) else pd.Timestamp.today().normalize()
+    first_day = visible.index[0] if len(visible) else last_day
+    targets = None
+    if view.shows("Targets"):
+        targets = target_traces(traces, frame, visible, actions, view.symbol, palette, tags.add)
+    if picture is not None and view.shows("Trendlines"):
+        _trendline_traces(traces, tags, palette, frame, first_day, (*_drawn_lines(picture, picture.supports),
+                                                                    *_drawn_lines(picture, picture.resistance_lines)))
+    if picture is not None and view.shows("Crosses"):
+        _cross_traces(traces, palette, picture.crosses, first_day)
+    if with_volume:
+        _volume_traces(traces, visible, x, palette)
+    span_days = max((last_day - first_day).days, 20)
+    right = last_day + pd.Timedelta(days=max(3, round(span_days * 0.04)))
+    levels: list[float] = []
+    if picture is not None and view.shows("Levels"):
+        levels = _key_levels(shapes, tags, palette, picture, first_day.strftime("%Y-%m-%d"),
+                             right.strftime("%Y-%m-%d"))
+    price_range = _price_range(visible, targets, levels, view)
+    asof_text = last_day.strftime("%Y-%m-%d")
+    legends: dict[str, dict[str, Any]] = {}
+    margin_right = 12
+    if price_range is not None:
+        legends, margin_right = _value_tags(traces, tags, price_range, view, style, asof_text)
+    xaxis = _time_axis(visible, first_day, right)
+    layout = _layout(view, style, price_range, margin_right, asof_text, legends, shapes, xaxis)
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+
+
+def _average_traces(traces: list[dict[str, Any]], tags: _Tags, visible: pd.DataFrame, x: np.ndarray,
+                    view: ViewState, palette: Palette) -> None:
+    """Append the Bollinger band's three lines and the EMA/SMA lines switched on in ``view``, with their tags."""
     if view.shows("BB"):
         band = {"color": palette.band, "width": 1}
         traces.append(_line(x, _values(visible["bb_upper"]), "BB upper", band, legendgroup="bb"))
@@ -272,55 +305,58 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState,
             traces.append(_line(x, _values(visible[f"sma_{w}"]), f"SMA {w}",
                                 {"color": color, "width": 1.4, "dash": "dash"}, legendgroup=f"SMA {w}"))
             tags.add(_last(visible[f"sma_{w}"]), f"SMA{w}", color, f"SMA {w}", 2)
-    last_day = frame.index[-1] if len(frame) else pd.Timestamp.today().normalize()
-    first_day = visible.index[0] if len(visible) else last_day
-    targets = None
-    if view.shows("Targets"):
-        targets = target_traces(traces, frame, visible, actions, view.symbol, palette, tags.add)
-    if picture is not None and view.shows("Trendlines"):
-        _trendline_traces(traces, tags, palette, frame, first_day, (*_drawn_lines(picture, picture.supports),
-                                                                    *_drawn_lines(picture, picture.resistance_lines)))
-    if picture is not None and view.shows("Crosses"):
-        _cross_traces(traces, palette, picture.crosses, first_day)
-    if with_volume:
-        # Volume as two filled step lines (up days, down days; zero on the other days) centred on each bar: the
-        # look of coloured bars in two SVG paths instead of one per day, which a phone paints much faster.
-        volume = visible["volume"].to_numpy(dtype="float64")
-        up = visible["close"].to_numpy() >= visible["open"].to_numpy()
-        hover = ({"customdata": volume, "hovertemplate": "volume %{customdata:,.0f}"}, {"hoverinfo": "skip"})
-        for name, mask, color, extra in (("Volume", up, palette.up, hover[0]),
-                                         ("Volume (down days)", ~up, palette.down, hover[1])):
-            traces.append({
-                "type": "scatter", "x": x, "y": np.where(mask, volume, 0.0), "name": name, "xaxis": "x2",
-                "yaxis": "y2", "mode": "lines", "line": {"width": 0, "shape": "hvh"}, "fill": "tozeroy",
-                "fillcolor": _translucent(color, 0.55), "showlegend": False, **extra,
-            })
-    span_days = max((last_day - first_day).days, 20)
-    right = last_day + pd.Timedelta(days=max(3, round(span_days * 0.04)))
+
+
+def _volume_traces(traces: list[dict[str, Any]], visible: pd.DataFrame, x: np.ndarray, palette: Palette) -> None:
+    """Append volume as two filled step lines (up days, down days; zero on the other days) centred on each bar:
+    the look of coloured bars in two SVG paths instead of one per day, which a phone paints much faster."""
+    volume = visible["volume"].to_numpy(dtype="float64")
+    up = visible["close"].to_numpy() >= visible["open"].to_numpy()
+    hover = ({"customdata": volume, "hovertemplate": "volume %{customdata:,.0f}"}, {"hoverinfo": "skip"})
+    for name, mask, color, extra in (("Volume", up, palette.up, hover[0]),
+                                     ("Volume (down days)", ~up, palette.down, hover[1])):
+        traces.append({
+            "type": "scatter", "x": x, "y": np.where(mask, volume, 0.0), "name": name, "xaxis": "x2",
+            "yaxis": "y2", "mode": "lines", "line": {"width": 0, "shape": "hvh"}, "fill": "tozeroy",
+            "fillcolor": _translucent(color, 0.55), "showlegend": False, **extra,
+        })
+
+
+def _value_tags(traces: list[dict[str, Any]], tags: _Tags, price_range: list[float], view: ViewState,
+                style: ChartStyle, asof_text: str) -> tuple[dict[str, dict[str, Any]], int]:
+    """Place the value tags on the price axis and append their traces; return their legends (layout keys
+    ``legend2``...) and the right margin that holds the longest tag."""
+    sizes = style.sizes
+    axis = PriceAxis((price_range[0], price_range[1]), view.scale, style.plot_height, style.price_domain(
+        view.shows("Volume")))
+    placed = place(tags.items, axis, sizes.tag_gap)
+    tag_traces, legends = tag_parts(placed, asof_text, sizes.tag_font, sizes.tag_gap, style.plot_height)
+    traces += tag_traces
+    margin_right = 12
+    if placed:
+        longest = max(len(tag.text) for tag, _ in placed)
+        margin_right = TAG_SWATCH + math.ceil(longest * CHAR_WIDTH * sizes.tag_font) + 6
+    return legends, margin_right
+
+
+def _time_axis(visible: pd.DataFrame, first_day: pd.Timestamp, right: pd.Timestamp) -> dict[str, Any]:
+    """Return the date axis: from the window's first bar to ``right``, weekends and holidays left out."""
     breaks: list[dict[str, Any]] = [{"bounds": ["sat", "mon"]}]
     hols = holidays(visible.index)
     if hols:
         breaks.append({"values": hols})
-    levels: list[float] = []
-    if picture is not None and view.shows("Levels"):
-        levels = _key_levels(shapes, tags, palette, picture, first_day.strftime("%Y-%m-%d"),
-                             right.strftime("%Y-%m-%d"))
-    price_range = _price_range(visible, targets, levels, view)
-    asof_text = last_day.strftime("%Y-%m-%d")
-    domain = style.price_domain(with_volume)
-    legends: dict[str, dict[str, Any]] = {}
-    margin_right = 12
-    if price_range is not None:
-        axis = PriceAxis((price_range[0], price_range[1]), view.scale, style.plot_height, domain)
-        placed = place(tags.items, axis, sizes.tag_gap)
-        tag_traces, legends = tag_parts(placed, asof_text, sizes.tag_font, sizes.tag_gap, style.plot_height)
-        traces += tag_traces
-        if placed:
-            longest = max(len(tag.text) for tag, _ in placed)
-            margin_right = TAG_SWATCH + math.ceil(longest * CHAR_WIDTH * sizes.tag_font) + 6
-    xaxis = {"rangebreaks": breaks, "range": [first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d")],
-             "rangeslider": {"visible": False}, "showspikes": True, "spikemode": "across", "spikethickness": 1,
-             "automargin": False}
+    return {"rangebreaks": breaks, "range": [first_day.strftime("%Y-%m-%d"), right.strftime("%Y-%m-%d")],
+            "rangeslider": {"visible": False}, "showspikes": True, "spikemode": "across", "spikethickness": 1,
+            "automargin": False}
+
+
+def _layout(view: ViewState, style: ChartStyle, price_range: list[float] | None, margin_right: int,
+            asof_text: str, legends: dict[str, dict[str, Any]], shapes: list[dict[str, Any]],
+            xaxis: dict[str, Any]) -> dict[str, Any]:
+    """Return the figure's layout: explicit margins (no automargin: one layout pass), the title, the legend and
+    the tags' legends, the price axis and, with volume, the volume panel under it."""
+    sizes = style.sizes
+    with_volume = view.shows("Volume")
     legend = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "xanchor": "left", "x": 0.0,
               "maxheight": sizes.legend_height, "font": {"size": sizes.font}, "itemdoubleclick": False,
               "visible": style.legend, "bgcolor": "rgba(0,0,0,0)"}
@@ -336,14 +372,14 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState,
         "uirevision": f"{view.symbol}-{view.range}-{asof_text}", "shapes": shapes,
         "xaxis": {**xaxis, "anchor": "y", "domain": [0.0, 1.0]},
         "yaxis": {"type": view.scale, "range": price_range, "fixedrange": True, "automargin": False,
-                  "anchor": "x", "domain": list(domain)},
+                  "anchor": "x", "domain": list(style.price_domain(with_volume))},
     }
     if with_volume:
         layout["xaxis"].update({"matches": "x2", "showticklabels": False})
         layout["xaxis2"] = {**xaxis, "anchor": "y2", "domain": [0.0, 1.0]}
         layout["yaxis2"] = {"anchor": "x2", "domain": [0.0, style.price_domain(True)[0] - 0.025],
                             "fixedrange": True, "automargin": False, "showticklabels": False}
-    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+    return layout
 
 
 def _margin_left(price_range: list[float] | None, scale: str, font: int) -> int:
