@@ -12,6 +12,7 @@ from indicators.asof import LevelsSnapshot, indicator_frame, snapshot_at
 from indicators.crosses import Cross, all_crosses
 from indicators.key_levels import KeyLevel, KeyLevels, key_levels
 from indicators.levels import LevelSet, dynamic_levels_from_frame, horizontal_levels
+from indicators.prepared import prepare_bars
 from indicators.trendlines import Trendline, detect_resistance_trendlines, detect_trendlines
 
 #: The brief mentions a golden/death cross that happened within this many bars (the as-of bar included).
@@ -135,18 +136,19 @@ def _latest_action(actions: pd.DataFrame, symbol: str, asof: date) -> AnalystAct
 def build_picture(symbol: str, bars: pd.DataFrame, actions: pd.DataFrame, asof: date | None = None) -> TechnicalPicture:
     """Return the :class:`TechnicalPicture` of ``symbol`` as of ``asof`` (None = last bar).
 
-    Every part is computed from ``bars`` cut at the as-of bar, so later bars change nothing.
-    Raises ValueError when there is no bar on or before ``asof``.
+    Every part is computed from ``bars`` cut at the as-of bar, so later bars change nothing. The bars are cut
+    once, and their ATR, tolerance and pivots computed once (:class:`indicators.prepared.PreparedBars`) for every
+    detector. Raises ValueError when there is no bar on or before ``asof``.
     """
-    frame = indicator_frame(bars, asof)
+    prepared = prepare_bars(bars, asof)
+    frame = indicator_frame(prepared.bars)
     snap = snapshot_at(frame)
     if snap is None:
         raise ValueError(f"{symbol}: no bar on or before {asof}")
-    cut = frame[["open", "high", "low", "close", "volume"]]
-    supports = tuple(detect_trendlines(cut))
-    resistance_lines = tuple(detect_resistance_trendlines(cut))
-    levels = horizontal_levels(cut)
-    dynamic = dynamic_levels_from_frame(frame)
+    supports = tuple(detect_trendlines(prepared))
+    resistance_lines = tuple(detect_resistance_trendlines(prepared))
+    levels = horizontal_levels(prepared)
+    dynamic = dynamic_levels_from_frame(frame, prepared_bars=prepared)
     return TechnicalPicture(
         symbol=symbol,
         frame=frame,

@@ -69,15 +69,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from indicators.asof import DYNAMIC_COLUMNS, cut_at, indicator_frame
-from indicators.pivots import (
-    REBOUND_ATR,
-    pivots_with_provisional,
-    relative_atr,
-    swing_legs,
-    tolerance_from_atr,
-    wilder_atr,
-)
+from indicators.asof import DYNAMIC_COLUMNS, indicator_frame
+from indicators.distance import distance_atr, distance_pct
+from indicators.pivots import REBOUND_ATR, swing_legs
+from indicators.prepared import PreparedBars, ToleranceSettings, prepared
 from indicators.relevance import RELEVANCE_PCT, within_relevance
 
 Side = Literal["support", "resistance"]
@@ -109,6 +104,10 @@ class LevelParams:
     zone_width_atr: float = 1.0  # ... when the zone stays at most this wide (ATR)
     max_distance_pct: float = RELEVANCE_PCT  # levels farther from the close are not listed
     dynamic_test_bars: int = 10  # bars in which a dynamic level must have been tested and held to be major
+
+    def tolerance_settings(self) -> ToleranceSettings:
+        """Return how ATR and tau are computed for these parameters (ATR window; tau's default factor and clip)."""
+        return ToleranceSettings(atr_window=self.atr_window)
 
 
 @dataclass(frozen=True)
@@ -192,51 +191,63 @@ class LevelSet:
 # Horizontal levels
 
 
-def horizontal_levels(bars: pd.DataFrame, asof: date | None = None, params: LevelParams = LevelParams()) -> LevelSet:
+def horizontal_levels(bars: pd.DataFrame | PreparedBars, asof: date | None = None,
+                      params: LevelParams = LevelParams()) -> LevelSet:
     """Return the listed pivot-cluster and 52-week levels of ``bars`` (date-indexed OHLC) as of ``asof``.
 
-    See the module docstring for the conventions. Raises ``ValueError`` when no bar is on or before ``asof``.
+    ``bars`` may be a :class:`indicators.prepared.PreparedBars` already cut at the as-of bar (then ``asof`` is
+    None), so a caller that also detects trendlines computes ATR, tau and pivots once. See the module docstring
+    for the conventions. Raises ``ValueError`` when no bar is on or before ``asof``.
     """
-    cut = _cut(bars, asof)
-    t = len(cut) - 1
-    series = _Series.of(cut, params)
-    high, low, close_arr, atr_arr, atr_t, tau = (series.high, series.low, series.close, series.atr, series.atr_t,
-                                                 series.tau)
-    close = float(close_arr[-1])
-    gap = max(tau, params.min_gap)
-    dates = [ts.date() for ts in cut.index]
-    pivots = _pivot_points(high, low, close_arr, atr_arr, params)
-
-    candidates: list[_Candidate] = []
-    for members in _clusters(pivots.log_price, gap, params.max_width_factor * gap):
-        lp, ip = pivots.log_price[members], pivots.position[members]
-        candidates.append(_Candidate(
-            log_price=float(np.median(lp)), zone_low=float(lp.min()), zone_high=float(lp.max()),
-            touches=len(members), first=int(ip.min()), last=int(ip.max()),
-            weight=_weight(ip, t, params.half_life_bars), source=PIVOTS, tags=(PIVOTS,),
-            score=float(pivots.contribution[members].sum()), swing=float(pivots.swing[members].max()),
-            provisional=bool(pivots.provisional[members].any()),
-        ))
-
-    ext = cut.iloc[max(0, t + 1 - params.extreme_bars):]
-    start = t + 1 - len(ext)
-    hi_i = start + int(np.argmax(ext["high"].to_numpy()))
-    lo_i = start + int(np.argmin(ext["low"].to_numpy()))
-    arel = relative_atr(atr_arr, close_arr) if np.isfinite(atr_arr).any() else np.full(len(cut), 2.0 * tau)
+    prep = _prepared(bars, asof, params)
+    t = len(prep) - 1
+    close = float(prep.close[-1])
+    gap = max(prep.tau, params.min_gap)
+    pivots = _pivot_points(prep, params)
+    candidates = [_cluster_candidate(pivots, members, t, params)
+                  for members in _clusters(pivots.log_price, gap, params.max_width_factor * gap)]
+    hi_i, lo_i = _extreme_positions(prep, params.extreme_bars)
+    arel = prep.atr_rel if np.isfinite(prep.atr).any() else np.full(len(prep), 2.0 * prep.tau)
     for i, source in ((hi_i, HIGH_52W), (lo_i, LOW_52W)):
-        exact = float(high[i] if source == HIGH_52W else low[i])
-        swing = _extreme_swing(high, low, i, source, arel, params)
-        _add_extreme(candidates, exact, i, source, tau, t, swing, params)
+        exact = float(prep.high[i] if source == HIGH_52W else prep.low[i])
+        swing = _extreme_swing(prep, i, source, arel, params)
+        _add_extreme(candidates, exact, i, source, prep.tau, t, swing, params)
 
-    levels = [_to_level(c, dates, close, atr_t, params) for c in candidates]
+    levels = [_to_level(c, prep, close, params) for c in candidates]
     listed = [lv for lv in levels if (lv.major or lv.touches >= params.min_touches)
               and within_relevance(lv.price, close, params.max_distance_pct)]
-    zones = _merge_zones(listed, close, atr_t, params)
+    zones = _merge_zones(listed, close, prep.atr_t, params)
     return replace(
-        _level_set(dates[-1], close, atr_t, tau, zones),
-        high_52w=float(high[hi_i]), high_52w_date=dates[hi_i],
-        low_52w=float(low[lo_i]), low_52w_date=dates[lo_i],
+        _level_set(prep.date_at(-1), close, prep.atr_t, prep.tau, zones),
+        high_52w=float(prep.high[hi_i]), high_52w_date=prep.date_at(hi_i),
+        low_52w=float(prep.low[lo_i]), low_52w_date=prep.date_at(lo_i),
     )
+
+
+def _prepared(bars: pd.DataFrame | PreparedBars, asof: date | None, params: LevelParams) -> PreparedBars:
+    prep = prepared(bars, asof, params.tolerance_settings())
+    if len(prep) == 0:
+        raise ValueError(f"no bars on or before {asof}")
+    return prep
+
+
+def _cluster_candidate(pivots: _Pivots, members: np.ndarray, t: int, params: LevelParams) -> _Candidate:
+    """Return the candidate level of one cluster of pivots (``members``: indices into ``pivots``)."""
+    lp, ip = pivots.log_price[members], pivots.position[members]
+    return _Candidate(
+        log_price=float(np.median(lp)), zone_low=float(lp.min()), zone_high=float(lp.max()),
+        touches=len(members), first=int(ip.min()), last=int(ip.max()),
+        weight=_weight(ip, t, params.half_life_bars), source=PIVOTS, tags=(PIVOTS,),
+        score=float(pivots.contribution[members].sum()), swing=float(pivots.swing[members].max()),
+        provisional=bool(pivots.provisional[members].any()),
+    )
+
+
+def _extreme_positions(prep: PreparedBars, extreme_bars: int) -> tuple[int, int]:
+    """Return the positions of the 52-week high and low: the highest high and lowest low (the first on ties) of
+    the last ``extreme_bars`` bars up to ``t``."""
+    start = max(0, len(prep) - extreme_bars)
+    return start + int(np.argmax(prep.high[start:])), start + int(np.argmin(prep.low[start:]))
 
 
 @dataclass
@@ -267,48 +278,19 @@ class _Pivots:
     provisional: np.ndarray  # bool
 
 
-@dataclass(frozen=True)
-class _Series:
-    """The arrays of a cut frame and its ATR (Wilder, = ta's), ATR on the last bar and tolerance tau."""
-
-    high: np.ndarray
-    low: np.ndarray
-    close: np.ndarray
-    atr: np.ndarray
-    atr_t: float
-    tau: float
-
-    @classmethod
-    def of(cls, frame: pd.DataFrame, params: LevelParams) -> _Series:
-        high = frame["high"].to_numpy(dtype="float64")
-        low = frame["low"].to_numpy(dtype="float64")
-        close = frame["close"].to_numpy(dtype="float64")
-        atr_arr = wilder_atr(high, low, close, params.atr_window)
-        atr_t = float(atr_arr[-1]) if math.isfinite(atr_arr[-1]) else math.nan
-        tau = tolerance_from_atr(atr_t, float(close[-1]), len(frame), params.atr_window)
-        return cls(high, low, close, atr_arr, atr_t, tau)
-
-
-def _cut(bars: pd.DataFrame, asof: date | None) -> pd.DataFrame:
-    cut = cut_at(bars, asof)
-    if cut.empty:
-        raise ValueError(f"no bars on or before {asof}")
-    return cut
-
-
-def _pivot_points(high: np.ndarray, low: np.ndarray, close: np.ndarray, atr_arr: np.ndarray,
-                  params: LevelParams) -> _Pivots:
+def _pivot_points(prep: PreparedBars, params: LevelParams) -> _Pivots:
     """Return the confirmed and provisional pivots whose bar is in the lookback, with their swings."""
-    n, w = len(close), params.pivot_window
+    n, w = len(prep), params.pivot_window
     t = n - 1
     first = max(0, n - params.lookback_bars)
-    finite = np.isfinite(atr_arr).any()
-    arel = relative_atr(atr_arr, close) if finite else np.full(n, 0.02)
+    finite = np.isfinite(prep.atr).any()
+    arel = prep.atr_rel if finite else np.full(n, 0.02)
     need = params.rebound_atr * float(arel[-1]) if finite else math.inf
-    log_low, log_high, log_close = np.log(low), np.log(high), np.log(close)
     parts = []
-    for sign, ext, opp, cl in ((1.0, log_low, log_high, log_close), (-1.0, -log_high, -log_low, -log_close)):
-        pos, prov = pivots_with_provisional(ext, cl, need, w)
+    sides: tuple[tuple[float, Side], ...] = ((1.0, "support"), (-1.0, "resistance"))
+    for sign, side in sides:
+        ext, opp, _ = prep.space(side)
+        pos, prov = prep.pivots(side, need, w)
         pos = pos[pos >= first]
         left, right = swing_legs(ext, opp, pos)
         swing = np.minimum(np.maximum(left, right) / arel[pos], params.swing_cap_atr)
@@ -320,15 +302,11 @@ def _pivot_points(high: np.ndarray, low: np.ndarray, close: np.ndarray, atr_arr:
     return _Pivots(log_p, pos, swing, swing * recency, np.concatenate([parts[0][3], parts[1][3]]))
 
 
-def _extreme_swing(high: np.ndarray, low: np.ndarray, i: int, source: str, arel: np.ndarray,
-                   params: LevelParams) -> float:
+def _extreme_swing(prep: PreparedBars, i: int, source: str, arel: np.ndarray, params: LevelParams) -> float:
     """Return the swing (ATR, capped) of a stand-alone 52-week extreme on bar ``i``: only the reaction that
     followed it (its right leg). Such an extreme is no pivot (yet), so the move into it does not count: a low
     made on the last bars is not a support that held."""
-    if source == LOW_52W:
-        ext, opp = np.log(low), np.log(high)
-    else:
-        ext, opp = -np.log(high), -np.log(low)
+    ext, opp, _ = prep.space("support" if source == LOW_52W else "resistance")
     _, right = swing_legs(ext, opp, np.array([i]))
     return float(min(right[0] / arel[i], params.swing_cap_atr))
 
@@ -378,16 +356,16 @@ def _add_extreme(candidates: list[_Candidate], exact: float, i: int, source: str
     ))
 
 
-def _to_level(c: _Candidate, dates: list[date], close: float, atr_t: float, params: LevelParams) -> Level:
+def _to_level(c: _Candidate, prep: PreparedBars, close: float, params: LevelParams) -> Level:
     if c.exact is not None:
         price = zone_low = zone_high = c.exact
     else:
         price, zone_low, zone_high = math.exp(c.log_price), math.exp(c.zone_low), math.exp(c.zone_high)
     return Level(
         price=price, zone_low=zone_low, zone_high=zone_high, touches=c.touches,
-        first_touch=dates[c.first], last_touch=dates[c.last], weight=c.weight, source=c.source,
-        side=_side(price, close, c.source), distance_pct=(price / close - 1.0) * 100.0,
-        distance_atr=(price - close) / atr_t, tags=c.tags, score=c.score,
+        first_touch=prep.date_at(c.first), last_touch=prep.date_at(c.last), weight=c.weight, source=c.source,
+        side=_side(price, close, c.source), distance_pct=distance_pct(price, close),
+        distance_atr=distance_atr(price, close, prep.atr_t), tags=c.tags, score=c.score,
         major=c.score >= params.major_score, swing_atr=c.swing, provisional=c.provisional,
     )
 
@@ -445,20 +423,24 @@ def dynamic_levels(bars: pd.DataFrame, asof: date | None = None, params: LevelPa
     ``bars`` is cut at ``asof`` and run through :func:`indicators.asof.indicator_frame`; see
     :func:`dynamic_levels_from_frame`.
     """
-    return dynamic_levels_from_frame(indicator_frame(_cut(bars, asof), None), params)
+    prep = _prepared(bars, asof, params)
+    return dynamic_levels_from_frame(indicator_frame(prep.bars, None), params, prep)
 
 
-def dynamic_levels_from_frame(frame: pd.DataFrame, params: LevelParams = LevelParams()) -> LevelSet:
+def dynamic_levels_from_frame(frame: pd.DataFrame, params: LevelParams = LevelParams(),
+                              prepared_bars: PreparedBars | None = None) -> LevelSet:
     """Return the dynamic levels on the last row of an :func:`indicators.asof.indicator_frame`.
 
     Each level has a zero-width zone and ``weight = 0``; ``touches`` counts the recent bars that tested and held
     it (see the module docstring), ``major`` is ``touches >= 1``; NaN indicator values (too little history) and
     values beyond ``max_distance_pct`` of the close are skipped. ``tau`` is the tolerance on the frame.
+    ``prepared_bars``, when given, must hold the frame's bars (the same rows); its ATR and tau are used instead
+    of computing them again.
     """
     if frame.empty:
         raise ValueError("empty indicator frame")
-    series = _Series.of(frame, params)
-    high, low, closes, atr_t, tau = series.high, series.low, series.close, series.atr_t, series.tau
+    prep = prepared(frame if prepared_bars is None else prepared_bars, None, params.tolerance_settings())
+    high, low, closes, atr_t, tau = prep.high, prep.low, prep.close, prep.atr_t, prep.tau
     close = float(closes[-1])
     recent = slice(max(0, len(frame) - params.dynamic_test_bars), len(frame))
     dates = frame.index[recent]
@@ -476,7 +458,7 @@ def dynamic_levels_from_frame(frame: pd.DataFrame, params: LevelParams = LevelPa
             price=value, zone_low=value, zone_high=value, touches=len(tested),
             first_touch=tested[0] if tested else None, last_touch=tested[-1] if tested else None,
             weight=0.0, source=source, side=side,
-            distance_pct=(value / close - 1.0) * 100.0, distance_atr=(value - close) / atr_t, tags=(source,),
+            distance_pct=distance_pct(value, close), distance_atr=distance_atr(value, close, atr_t), tags=(source,),
             score=float(len(tested)), major=bool(tested),
         ))
     return _level_set(frame.index[-1].date(), close, atr_t, tau, levels)

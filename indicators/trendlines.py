@@ -78,8 +78,8 @@ from typing import Literal, cast
 import numpy as np
 import pandas as pd
 
-from indicators.asof import cut_at
-from indicators.pivots import REBOUND_ATR, pivots_with_provisional, relative_atr, tolerance_from_atr, wilder_atr
+from indicators.pivots import REBOUND_ATR
+from indicators.prepared import PreparedBars, ToleranceSettings, prepared
 from indicators.relevance import RELEVANCE_PCT
 
 BARS_PER_YEAR = 252
@@ -121,6 +121,10 @@ class TrendlineParams:
     weight_distance: float = 2.0
     distance_scale_atr: float = 4.0
     weight_fit: float = 0.5
+
+    def tolerance_settings(self) -> ToleranceSettings:
+        """Return how ATR and tau are computed for these parameters."""
+        return ToleranceSettings(self.atr_window, self.tolerance_factor, self.tolerance_floor, self.tolerance_cap)
 
 
 DEFAULT_PARAMS = TrendlineParams()
@@ -183,20 +187,24 @@ class Trendline:
         return float(np.searchsorted(dates, day, side="right") - 1)
 
 
-def detect_trendlines(bars: pd.DataFrame, asof: date | None = None,
+def detect_trendlines(bars: pd.DataFrame | PreparedBars, asof: date | None = None,
                       params: TrendlineParams = DEFAULT_PARAMS) -> list[Trendline]:
-    """Return up to ``params.max_lines`` support lines as of ``asof`` (None = last bar), best score first."""
-    return _detect(bars, asof, params, "support")
+    """Return up to ``params.max_lines`` support lines as of ``asof`` (None = last bar), best score first.
+
+    ``bars`` may be a :class:`indicators.prepared.PreparedBars` already cut at the as-of bar (then ``asof`` is
+    None): its ATR, tolerance and pivots are shared with the other detectors.
+    """
+    return _detect(prepared(bars, asof, params.tolerance_settings()), params, "support")
 
 
-def detect_resistance_trendlines(bars: pd.DataFrame, asof: date | None = None,
+def detect_resistance_trendlines(bars: pd.DataFrame | PreparedBars, asof: date | None = None,
                                  params: TrendlineParams = DEFAULT_PARAMS) -> list[Trendline]:
     """Mirror of :func:`detect_trendlines` through pivot highs: lines that stay above every close + tau."""
-    return _detect(bars, asof, params, "resistance")
+    return _detect(prepared(bars, asof, params.tolerance_settings()), params, "resistance")
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Core (support space: for resistance the caller negates the log prices)
+# Core (support space: for resistance the log prices are negated, see indicators.prepared)
 
 
 @dataclass(frozen=True)
@@ -214,57 +222,52 @@ class _RawLine:
     distance_atr: float
 
 
-def _detect(bars: pd.DataFrame, asof: date | None, params: TrendlineParams, kind: Kind) -> list[Trendline]:
-    cut = cut_at(bars, asof)
-    n = len(cut)
-    w = params.pivot_window
-    if n < 2 * w + params.min_anchor_gap + 1:
+def _detect(prep: PreparedBars, params: TrendlineParams, kind: Kind) -> list[Trendline]:
+    n = len(prep)
+    if n < 2 * params.pivot_window + params.min_anchor_gap + 1:
         return []
-    high = cut["high"].to_numpy(dtype="float64")
-    low = cut["low"].to_numpy(dtype="float64")
-    close = cut["close"].to_numpy(dtype="float64")
-    atr = wilder_atr(high, low, close, params.atr_window)
-    tau = tolerance_from_atr(float(atr[-1]), float(close[-1]), n, params.atr_window, params.tolerance_factor,
-                             params.tolerance_floor, params.tolerance_cap)
-    atr_rel = relative_atr(atr, close)
-    if not np.isfinite(atr_rel).all():
-        atr_rel = np.full(n, 2.0 * tau)
+    tau = prep.tau
+    atr_rel = prep.atr_rel if np.isfinite(prep.atr_rel).all() else np.full(n, 2.0 * tau)
+    lo, _, cl = prep.space(kind)
+    piv, provisional = prep.pivots(kind, params.rebound_atr * float(atr_rel[n - 1]), params.pivot_window)
     sign = 1.0 if kind == "support" else -1.0
-    lo = sign * np.log(low if kind == "support" else high)
-    cl = sign * np.log(close)
-    atr_t = float(atr[-1])
-    raw, provisional = _support_core(lo, cl, atr_rel, tau, sign, atr_t, params)
-    dates = cut.index.to_numpy().astype("datetime64[D]")
-    dates.setflags(write=False)
-    t = n - 1
-    out: list[Trendline] = []
-    for r in raw:
-        m, c = sign * r.m, sign * r.c
-        level = math.exp(c + m * t)
-        pct_year = (math.exp(m * BARS_PER_YEAR) - 1.0) * 100.0
-        if pct_year > params.flat_pct_per_year:
-            direction: Direction = "ascending"
-        elif pct_year < -params.flat_pct_per_year:
-            direction = "descending"
-        else:
-            direction = "flat"
-        touch_dates = tuple(_to_date(dates[p]) for p in r.touches)
-        src = low if kind == "support" else high
-        out.append(Trendline(
-            kind=kind, anchor_positions=(r.i, r.j), anchor_dates=(_to_date(dates[r.i]), _to_date(dates[r.j])),
-            touch_positions=r.touches, touch_dates=touch_dates,
-            touch_prices=tuple(float(src[p]) for p in r.touches),
-            slope_log_per_bar=m, intercept_log=c, slope_pct_per_year=pct_year, level_at_asof=level,
-            asof_position=t, asof_date=_to_date(dates[t]), tolerance=tau,
-            span_bars=r.touches[-1] - r.i, n_touches=len(r.touches),
-            confirmed=len(r.touches) >= params.confirmed_touches, direction=direction, status=r.status,
-            long_term=r.touches[-1] - r.i >= params.long_term_bars, higher_lows_intact=r.higher_lows,
-            fit_residual=r.fit, score=r.score,
-            distance_atr=r.distance_atr,
-            first_date=touch_dates[0], last_touch_date=touch_dates[-1],
-            provisional=provisional is not None and r.touches[-1] == provisional, _dates=dates,
-        ))
-    return out
+    raw = _support_core(lo, cl, piv, atr_rel, tau, sign, prep.atr_t, params)
+    return [_trendline(r, prep, kind, provisional, params) for r in raw]
+
+
+def _trendline(r: _RawLine, prep: PreparedBars, kind: Kind, provisional: int | None,
+               params: TrendlineParams) -> Trendline:
+    """Return the public :class:`Trendline` of a support-space line (mirrored back for resistance)."""
+    sign = 1.0 if kind == "support" else -1.0
+    dates = prep.dates
+    t = len(prep) - 1
+    m, c = sign * r.m, sign * r.c
+    pct_year = (math.exp(m * BARS_PER_YEAR) - 1.0) * 100.0
+    touch_dates = tuple(_to_date(dates[p]) for p in r.touches)
+    src = prep.low if kind == "support" else prep.high
+    return Trendline(
+        kind=kind, anchor_positions=(r.i, r.j), anchor_dates=(_to_date(dates[r.i]), _to_date(dates[r.j])),
+        touch_positions=r.touches, touch_dates=touch_dates,
+        touch_prices=tuple(float(src[p]) for p in r.touches),
+        slope_log_per_bar=m, intercept_log=c, slope_pct_per_year=pct_year, level_at_asof=math.exp(c + m * t),
+        asof_position=t, asof_date=_to_date(dates[t]), tolerance=prep.tau,
+        span_bars=r.touches[-1] - r.i, n_touches=len(r.touches),
+        confirmed=len(r.touches) >= params.confirmed_touches, direction=_direction(pct_year, params),
+        status=r.status, long_term=r.touches[-1] - r.i >= params.long_term_bars, higher_lows_intact=r.higher_lows,
+        fit_residual=r.fit, score=r.score,
+        distance_atr=r.distance_atr,
+        first_date=touch_dates[0], last_touch_date=touch_dates[-1],
+        provisional=provisional is not None and r.touches[-1] == provisional, _dates=dates,
+    )
+
+
+def _direction(pct_year: float, params: TrendlineParams) -> Direction:
+    """Return ascending / descending beyond ±``flat_pct_per_year`` % a year, else flat."""
+    if pct_year > params.flat_pct_per_year:
+        return "ascending"
+    if pct_year < -params.flat_pct_per_year:
+        return "descending"
+    return "flat"
 
 
 def _to_date(value: np.datetime64) -> date:
@@ -272,64 +275,116 @@ def _to_date(value: np.datetime64) -> date:
     return day
 
 
-def _support_core(lo: np.ndarray, cl: np.ndarray, atr_rel: np.ndarray, tau: float, sign: float, atr_t: float,
-                  params: TrendlineParams) -> tuple[list[_RawLine], int | None]:
+@dataclass(frozen=True)
+class _Pairs:
+    """Candidate lines, one entry per anchor pair: pivot indices ``r < s`` (into the pivots), anchor bars
+    ``i < j``, slope ``m`` and intercept ``c`` of the support-space log line ``L(b) = c + m·b``."""
+
+    r: np.ndarray
+    s: np.ndarray
+    i: np.ndarray
+    j: np.ndarray
+    m: np.ndarray
+    c: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.r)
+
+    def take(self, mask: np.ndarray) -> _Pairs:
+        return _Pairs(self.r[mask], self.s[mask], self.i[mask], self.j[mask], self.m[mask], self.c[mask])
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What the recent window and the pivots say about each pair (arrays aligned with :class:`_Pairs`)."""
+
+    status: np.ndarray  # "active" / "testing" / "broken"
+    near: np.ndarray  # (pairs × pivots): the pivot is a touch candidate of the line
+    below: np.ndarray  # a pivot from the first anchor on lies under L - tau: higher lows not intact
+    level_t: np.ndarray  # support-space log level at t
+    dist: np.ndarray  # distance_atr (NaN without ATR)
+    dist_score: np.ndarray  # the nearness term of the score
+    bound: np.ndarray  # an upper bound of the score (every near pivot a touch, perfect fit)
+
+
+def _support_core(lo: np.ndarray, cl: np.ndarray, piv: np.ndarray, atr_rel: np.ndarray, tau: float, sign: float,
+                  atr_t: float, params: TrendlineParams) -> list[_RawLine]:
     """Support lines in log space (mirrored when ``sign`` is -1); see the module docstring for every rule.
 
-    Returns the lines and the position of the provisional pivot (None without one). ``sign`` and ``atr_t`` (ATR
-    at t in price units) are used for ``distance_atr`` and the relevance rule.
+    ``piv`` are the anchors (confirmed and provisional pivot lows of ``lo``, ascending). ``sign`` and ``atr_t``
+    (ATR at t in price units) are used for ``distance_atr`` and the relevance rule.
     """
-    n = len(lo)
-    t = n - 1
-    w = params.pivot_window
-    piv, provisional = pivots_with_provisional(lo, cl, params.rebound_atr * float(atr_rel[t]), w)
     if len(piv) < 2:
-        return [], provisional
-    y = lo[piv]
-    t_hold = t - params.recent_bars  # a violation at b <= t_hold removes the line
+        return []
+    pairs = _relevant_pairs(lo, cl, piv, tau, sign, params)
+    if len(pairs) == 0:
+        return []
+    pairs, first_viol, status = _judge_recent(pairs, lo, cl, tau, params)
+    if len(pairs) == 0:
+        return []
+    evidence = _evidence(pairs, first_viol, status, lo, cl, piv, tau, sign, atr_t, params)
+    return _best_lines(pairs, evidence, lo, cl, piv, atr_rel, tau, params)
 
-    rr, ss = _admissible_pairs(lo, cl, piv, tau, t_hold, params.min_anchor_gap)
+
+def _relevant_pairs(lo: np.ndarray, cl: np.ndarray, piv: np.ndarray, tau: float, sign: float,
+                    params: TrendlineParams) -> _Pairs:
+    """Return the pairs that pass hold rules 1 and 2 and the relevance rule (level at t within
+    ``max_distance_pct`` of the close, slope within ``max_slope_log_per_year``)."""
+    t = len(lo) - 1
+    y = lo[piv]
+    rr, ss = _admissible_pairs(lo, cl, piv, tau, t - params.recent_bars, params.min_anchor_gap)
     if len(rr) == 0:
-        return [], provisional
+        return _Pairs(rr, ss, rr, ss, np.empty(0), np.empty(0))
     ii, jj = piv[rr], piv[ss]
     mm = (y[ss] - y[rr]) / (jj - ii)
     cc = y[rr] - mm * ii
-    # Relevance: the line's level at t within max_distance_pct of the close, its slope within the bound.
+    pairs = _Pairs(rr, ss, ii, jj, mm, cc)
     ratio = np.exp(sign * (cc + mm * t - cl[t]))  # level_t / close_t in price terms
     relevant = (np.abs(ratio - 1.0) * 100.0 <= params.max_distance_pct) & (
         np.abs(mm) * BARS_PER_YEAR <= params.max_slope_log_per_year)
-    if not relevant.all():
-        rr, ss, ii, jj, mm, cc = (a[relevant] for a in (rr, ss, ii, jj, mm, cc))
-        if len(rr) == 0:
-            return [], provisional
+    return pairs if relevant.all() else pairs.take(relevant)
 
-    # Recent window (last `recent_bars` bars): violations, first violation, status inputs — all pairs at once.
-    recent = np.arange(max(t_hold + 1, 0), n)
+
+def _judge_recent(pairs: _Pairs, lo: np.ndarray, cl: np.ndarray, tau: float, params: TrendlineParams
+                  ) -> tuple[_Pairs, np.ndarray, np.ndarray]:
+    """Apply hold rule 3 and label each kept pair from the last ``recent_bars`` bars, all pairs at once.
+
+    Returns the kept pairs (no violating close before their second anchor), the bar of each one's first
+    violating close (``n`` when none) and its status (broken / testing / active, see the module docstring).
+    """
+    n = len(lo)
+    recent = np.arange(max(n - params.recent_bars, 0), n)  # the bars after t_hold = t - recent_bars
+    ii, jj, mm, cc = pairs.i, pairs.j, pairs.m, pairs.c
     line_recent = cc[:, None] + mm[:, None] * recent[None, :]
     cl_recent = cl[recent][None, :]
     viol = (cl_recent < line_recent - tau) & (recent[None, :] > ii[:, None])
-    any_viol = viol.any(axis=1)
-    first_viol = np.where(any_viol, recent[np.argmax(viol, axis=1)], n) if len(recent) else np.full(len(rr), n)
+    any_viol = np.asarray(viol.any(axis=1))
+    first_viol = np.where(any_viol, recent[np.argmax(viol, axis=1)], n) if len(recent) else np.full(len(pairs), n)
     keep = first_viol > jj
-    if not keep.any():
-        return [], provisional
-    rr, ss, ii, jj, mm, cc, first_viol, any_viol = (
-        a[keep] for a in (rr, ss, ii, jj, mm, cc, first_viol, any_viol))
-    line_recent, viol = line_recent[keep], viol[keep]
+    if not keep.all():
+        pairs, first_viol, any_viol = pairs.take(keep), first_viol[keep], any_viol[keep]
+        line_recent, viol = line_recent[keep], viol[keep]
     decisive = viol & (cl_recent < line_recent + math.log1p(-params.break_pct))
     broken = decisive.any(axis=1) | (viol[:, 1:] & viol[:, :-1]).any(axis=1)
     held = ((np.abs(lo[recent][None, :] - line_recent) <= tau) & (cl_recent >= line_recent - tau)
-            & (recent[None, :] > ii[:, None])).any(axis=1)
+            & (recent[None, :] > pairs.i[:, None])).any(axis=1)
     status = np.where(broken, "broken", np.where(any_viol | held, "testing", "active"))
+    return pairs, first_viol, status
 
+
+def _evidence(pairs: _Pairs, first_viol: np.ndarray, status: np.ndarray, lo: np.ndarray, cl: np.ndarray,
+              piv: np.ndarray, tau: float, sign: float, atr_t: float, params: TrendlineParams) -> _Evidence:
+    """Return touch candidates, the higher-lows check, distances and the score bound of every pair."""
+    t = len(lo) - 1
+    ii, mm, cc = pairs.i, pairs.m, pairs.c
     # Touch candidates: pivots within tau of the line, from the first anchor, before the first violation.
-    resid = y[None, :] - (cc[:, None] + mm[:, None] * piv[None, :])
+    resid = lo[piv][None, :] - (cc[:, None] + mm[:, None] * piv[None, :])
     from_i = piv[None, :] >= ii[:, None]
     near = (np.abs(resid) <= tau) & from_i & (piv[None, :] < first_viol[:, None])
-    rows = np.arange(len(rr))
-    near[rows, rr] = True
-    near[rows, ss] = True
-    below = ((resid < -tau) & from_i).any(axis=1)  # a pivot low under line - tau: higher lows not intact
+    rows = np.arange(len(pairs))
+    near[rows, pairs.r] = True
+    near[rows, pairs.s] = True
+    below = ((resid < -tau) & from_i).any(axis=1)
 
     level_t = cc + mm * t
     close_t = math.exp(sign * cl[-1])
@@ -337,43 +392,56 @@ def _support_core(lo: np.ndarray, cl: np.ndarray, atr_rel: np.ndarray, tau: floa
         dist = (close_t - np.exp(sign * level_t)) / atr_t
         dist_score = params.weight_distance * np.exp(-np.abs(dist) / params.distance_scale_atr)
     else:
-        dist = np.full(len(rr), math.nan)
-        dist_score = np.zeros(len(rr))
+        dist = np.full(len(pairs), math.nan)
+        dist_score = np.zeros(len(pairs))
 
-    # Upper bound of each score (all near pivots counted as touches, perfect fit) to evaluate best-first.
     n_near = near.sum(axis=1)
     last_near = np.where(near, piv[None, :], -1).max(axis=1)
     bound = (_score_parts(params, np.minimum(n_near, params.max_scored_touches), last_near - ii, t - last_near)
              + dist_score + np.where(n_near > 2, params.weight_fit, 0.0))
-    order = np.argsort(-bound, kind="stable")
+    return _Evidence(status, near, below, level_t, dist, dist_score, bound)
 
+
+def _best_lines(pairs: _Pairs, ev: _Evidence, lo: np.ndarray, cl: np.ndarray, piv: np.ndarray,
+                atr_rel: np.ndarray, tau: float, params: TrendlineParams) -> list[_RawLine]:
+    """Score the pairs best bound first and return the best ``max_lines`` after de-duplication.
+
+    Stops as soon as the lines already scored above the next pair's bound fill ``max_lines`` after
+    de-duplication: no pair left can change the result.
+    """
     rebound_need = (params.rebound_atr * atr_rel).tolist()
-    posf = np.arange(n, dtype="float64")
+    posf = np.arange(len(lo), dtype="float64")
     lo_list = lo.tolist()
     raws: list[_RawLine] = []
     checked = 0  # number of lines scoring above the bound at the last (failed) stopping check
-    for q in order.tolist():
-        above = [r for r in raws if r.score > bound[q] + 1e-9]
+    for q in np.argsort(-ev.bound, kind="stable").tolist():
+        above = [r for r in raws if r.score > ev.bound[q] + 1e-9]
         if len(above) >= params.max_lines and len(above) != checked:
             if len(_dedupe(above, tau, params.max_lines)) >= params.max_lines:
                 break  # every line not scored yet scores at most bound[q]: the result cannot change
             checked = len(above)
-        i, j, m, c = int(ii[q]), int(jj[q]), float(mm[q]), float(cc[q])
-        touches = _select_touches(piv[near[q]].tolist(), i, j, m, c, cl, posf, rebound_need, w)
-        if touches is None:
-            continue
-        tl = [lo_list[p] for p in touches]
-        higher_lows = not below[q] and all(b >= a - tau for a, b in itertools.pairwise(tl))
-        extra = [p for p in touches if p != i and p != j]
-        fit = sum(abs(lo_list[p] - (c + m * p)) for p in extra) / len(extra) / tau if extra else 0.0
-        span = touches[-1] - i
-        score = (params.weight_touches * min(len(touches), params.max_scored_touches)
-                 + params.weight_span * min(span / params.span_scale_bars, params.max_span_score)
-                 + params.weight_recency * math.exp(-(t - touches[-1]) / params.recency_scale_bars)
-                 + float(dist_score[q]) + (params.weight_fit * (1.0 - fit) if extra else 0.0))
-        raws.append(_RawLine(i, j, m, c, touches, cast(Status, str(status[q])), higher_lows, fit, score,
-                             float(level_t[q]), float(dist[q])))
-    return _dedupe(raws, tau, params.max_lines), provisional
+        i, j, m, c = int(pairs.i[q]), int(pairs.j[q]), float(pairs.m[q]), float(pairs.c[q])
+        touches = _select_touches(piv[ev.near[q]].tolist(), i, j, m, c, cl, posf, rebound_need,
+                                  params.pivot_window)
+        if touches is not None:
+            raws.append(_scored_line(q, i, j, m, c, touches, ev, lo_list, tau, len(lo) - 1, params))
+    return _dedupe(raws, tau, params.max_lines)
+
+
+def _scored_line(q: int, i: int, j: int, m: float, c: float, touches: tuple[int, ...], ev: _Evidence,
+                 lo_list: list[float], tau: float, t: int, params: TrendlineParams) -> _RawLine:
+    """Return pair ``q``'s line with its touches, higher-lows flag, fit residual and score."""
+    tl = [lo_list[p] for p in touches]
+    higher_lows = not ev.below[q] and all(b >= a - tau for a, b in itertools.pairwise(tl))
+    extra = [p for p in touches if p != i and p != j]
+    fit = sum(abs(lo_list[p] - (c + m * p)) for p in extra) / len(extra) / tau if extra else 0.0
+    span = touches[-1] - i
+    score = (params.weight_touches * min(len(touches), params.max_scored_touches)
+             + params.weight_span * min(span / params.span_scale_bars, params.max_span_score)
+             + params.weight_recency * math.exp(-(t - touches[-1]) / params.recency_scale_bars)
+             + float(ev.dist_score[q]) + (params.weight_fit * (1.0 - fit) if extra else 0.0))
+    return _RawLine(i, j, m, c, touches, cast(Status, str(ev.status[q])), higher_lows, fit, score,
+                    float(ev.level_t[q]), float(ev.dist[q]))
 
 
 def _score_parts(params: TrendlineParams, touches: np.ndarray, span: np.ndarray, age: np.ndarray) -> np.ndarray:
