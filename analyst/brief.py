@@ -19,19 +19,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from analyst.picture import RECENT_TOUCH_BARS, AnalystAction, TechnicalPicture
+from analyst.actions import AnalystAction
+from analyst.money import usd
+from analyst.picture import RECENT_TOUCH_BARS, TechnicalPicture
 from analyst.signals import trendline_state
+from analyst.targets import upside_pct
 from indicators.crosses import Cross
+from indicators.distance import distance_pct
 from indicators.key_levels import KeyLevel
 from indicators.moving_averages import EMA_WINDOWS
 from indicators.trendlines import Trendline
 
 ZONE_TEXT_MIN_WIDTH = 0.02  # a zone at least this wide (relative to its price) is written as a range
-
-
-def usd(value: float) -> str:
-    """Return ``$1,234.56`` (always cents)."""
-    return f"${value:,.2f}"
 
 
 def day(d: date) -> str:
@@ -129,7 +128,7 @@ def _trendline_sentence(p: TechnicalPicture) -> str:
         return f"It is rebounding from its {what}, tested on {day(line.last_touch_date)} and now at {level} ({since})."
     if state == "testing":
         return f"It is testing its {what} near {level} ({since})."
-    gap = (1.0 - line.level_at_asof / close) * 100.0  # how far below the close the line is, in % of the close
+    gap = -distance_pct(line.level_at_asof, close)  # how far below the close the line is, in % of the close
     if line.asof_position - line.touch_positions[-1] <= RECENT_TOUCH_BARS:
         return (f"It trades {gap:.1f}% above its {what} at {level} after rebounding from it"
                 f" on {day(line.last_touch_date)} ({since}).")
@@ -249,19 +248,21 @@ def _analyst_sentence(p: TechnicalPicture) -> str:
     if a is None:
         return ""
     text = f"On {day(a.date)}, {a.firm} {_action_phrase(a, p.symbol)}"
-    if a.target_to is not None:
-        upside = (a.target_to / p.snapshot.close - 1.0) * 100.0
-        word = "upside" if upside >= 0 else "downside"
-        text += f", {abs(upside):.1f}% {word} from the close"
-    return text + "."
+    return text + _move_from_close(upside_pct(a.target_to, p.snapshot.close)) + "."
+
+
+def _move_from_close(upside: float | None) -> str:
+    """Return ``', 9.0% upside from the close'`` (``downside`` when negative), or ``''`` without an upside."""
+    if upside is None:
+        return ""
+    return f", {abs(upside):.1f}% {'upside' if upside >= 0 else 'downside'} from the close"
 
 
 def _consensus_sentence(p: TechnicalPicture) -> str:
     c = p.consensus
     if c is None or not c.n or c.median is None or c.high is None or c.low is None:
         return ""
-    upside = c.upside(p.snapshot.close)
-    move = "" if upside is None else f", {abs(upside):.1f}% {'upside' if upside >= 0 else 'downside'} from the close"
+    move = _move_from_close(c.upside(p.snapshot.close))
     mix = ", ".join(f"{count} {word}" for count, word in ((c.buy, "Buy"), (c.hold, "Hold"), (c.sell, "Sell"))
                     if count)
     if c.unknown:

@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 
+from analyst.actions import AnalystAction, latest_action
 from analyst.targets import Consensus, consensus
 from indicators.asof import LevelsSnapshot, indicator_frame, snapshot_at
 from indicators.crosses import Cross, all_crosses
@@ -19,19 +20,6 @@ from indicators.trendlines import Trendline, detect_resistance_trendlines, detec
 RECENT_CROSS_BARS = 10
 #: A trendline touched within this many bars is written about however far price has moved from it since.
 RECENT_TOUCH_BARS = 15
-
-
-@dataclass(frozen=True)
-class AnalystAction:
-    """The latest analyst action on or before the as-of date (plain values, from the actions frame)."""
-
-    date: date
-    firm: str
-    action: str
-    rating_from: str
-    rating_to: str
-    target_from: float | None
-    target_to: float | None
 
 
 @dataclass(frozen=True)
@@ -120,19 +108,6 @@ class TechnicalPicture:
         return {round(p, 2) for p in prices}
 
 
-def _latest_action(actions: pd.DataFrame, symbol: str, asof: date) -> AnalystAction | None:
-    rows = actions[(actions["ticker"] == symbol) & (actions["date"] <= pd.Timestamp(asof))]
-    if rows.empty:
-        return None
-    r = rows.iloc[0]
-
-    def num(value: float) -> float | None:  # a number column of the actions frame (NaN when not stated)
-        return None if pd.isna(value) else float(value)
-
-    return AnalystAction(r["date"].date(), r["firm"], r["action"], r["rating_from"], r["rating_to"],
-                         num(r["target_from"]), num(r["target_to"]))
-
-
 def build_picture(symbol: str, bars: pd.DataFrame, actions: pd.DataFrame, asof: date | None = None) -> TechnicalPicture:
     """Return the :class:`TechnicalPicture` of ``symbol`` as of ``asof`` (None = last bar).
 
@@ -159,6 +134,6 @@ def build_picture(symbol: str, bars: pd.DataFrame, actions: pd.DataFrame, asof: 
         dynamic=dynamic,
         key=key_levels(levels, dynamic, (*supports, *resistance_lines)),
         crosses=tuple(all_crosses(frame)),
-        action=_latest_action(actions, symbol, snap.date),
+        action=latest_action(actions, symbol, snap.date),
         consensus=consensus(actions, symbol, snap.date),
     )

@@ -6,7 +6,7 @@ resistance are the picture's immediate levels, the crosses are the picture's.
 Conventions:
 
 * ``support_pct`` / ``resistance_pct``: signed distance of the level's price from the close, ``(price / close - 1)
-  × 100`` (negative below), as for every level of :mod:`indicators.levels`.
+  × 100`` (negative below): :func:`indicators.distance.distance_pct`, as for every level of :mod:`indicators.levels`.
 * **Trendline state** of the support line the brief talks about (:meth:`TechnicalPicture.primary_support`):
   ``"back above"`` (broken lately but the close is back above it), ``"broke"`` (broken, close below),
   ``"rebounding"`` (touched on one of the last bars, provisionally or while testing, and price already left it by
@@ -16,7 +16,7 @@ Conventions:
 * **Cross**: the newest golden/death cross (50/200, SMA or EMA) within the last :data:`CROSS_BARS` bars.
 * **%B**: ``(close - lower band) / (upper band - lower band)``; 0 at the lower band, 1 at the upper.
 * **Target** and **upside**: the latest analyst action's target on or before the as-of date and
-  ``(target / close - 1) × 100``.
+  ``(target / close - 1) × 100`` (:func:`analyst.targets.upside_pct`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from datetime import date
 from typing import Literal
 
 from analyst.picture import TechnicalPicture
+from analyst.targets import upside_pct
 from indicators.crosses import Cross
+from indicators.distance import distance_pct
 from indicators.key_levels import KeyLevel
 from indicators.moving_averages import EMA_WINDOWS, SMA_WINDOWS
 from indicators.trendlines import Trendline
@@ -48,11 +50,6 @@ def trendline_state(line: Trendline, close: float) -> TrendlineState:
     return "holding"
 
 
-def pct(price: float, close: float) -> float:
-    """Return the signed distance ``(price / close - 1) × 100`` (negative below the close)."""
-    return (price / close - 1.0) * 100.0
-
-
 @dataclass(frozen=True)
 class Signals:
     """The screener's view of one ticker as of one bar (see the module docstring for each field)."""
@@ -72,15 +69,15 @@ class Signals:
 
     @property
     def support_pct(self) -> float | None:
-        return None if self.support is None else pct(self.support.price, self.close)
+        return None if self.support is None else distance_pct(self.support.price, self.close)
 
     @property
     def resistance_pct(self) -> float | None:
-        return None if self.resistance is None else pct(self.resistance.price, self.close)
+        return None if self.resistance is None else distance_pct(self.resistance.price, self.close)
 
     @property
     def upside_pct(self) -> float | None:
-        return None if self.target is None else pct(self.target, self.close)
+        return upside_pct(self.target, self.close)
 
     def above(self, average: str) -> bool | None:
         """Return whether the close is at or above ``average`` (``"EMA200"``, ``"SMA50"``; None if undefined)."""

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from indicators.distance import distance_pct
 from marketdata.ratings import Stance, stance
 
 TARGET_LIFE_DAYS = 365
@@ -139,14 +140,23 @@ class Consensus:
     stances: dict[str, Stance]
 
     def upside(self, close: float) -> float | None:
-        """Return the median target's distance from ``close`` in percent, or None."""
-        return None if self.median is None or close <= 0 else (self.median / close - 1.0) * 100.0
+        """Return the median target's :func:`upside_pct` from ``close``, or None."""
+        return upside_pct(self.median, close)
 
     def as_dict(self) -> dict[str, object]:
         """Return the JSON fields: n, median, mean, high, low, buy, hold, sell, unknown, firms."""
         return {"asof": self.asof.isoformat(), "n": self.n, "median": self.median, "mean": self.mean,
                 "high": self.high, "low": self.low, "buy": self.buy, "hold": self.hold, "sell": self.sell,
                 "unknown": self.unknown, "firms": dict(sorted(self.targets.items()))}
+
+
+def upside_pct(target: float | None, close: float) -> float | None:
+    """Return the upside to ``target`` from ``close`` in percent, ``(target / close - 1) × 100``: positive when the
+    target lies above the close (a downside when negative), :func:`indicators.distance.distance_pct` of the target.
+    None without a target (None or NaN) or without a positive close."""
+    if target is None or math.isnan(target) or close <= 0:
+        return None
+    return distance_pct(target, close)
 
 
 def latest_ratings(actions: pd.DataFrame, symbol: str, asof: date) -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from analyst.money import usd
 from analyst.targets import RETURN_MONTHS, Consensus, consensus, scorecard, track_record
 from marketdata.repository import Repository
 
@@ -62,11 +63,11 @@ def targets_json(symbol: str, asof: date, close: float, cons: Consensus, track: 
 def targets_text(data: dict[str, Any]) -> str:
     """Return :func:`targets_json`'s data as plain text for a terminal."""
     c = data["consensus"]
-    out = [f"{data['symbol']} analyst targets as of {data['asof']} close ${data['close']:,.2f}  ({data['source']})",
+    out = [f"{data['symbol']} analyst targets as of {data['asof']} close {usd(data['close'])}  ({data['source']})",
            ""]
     if c["n"]:
-        out.append(f"Consensus: {c['n']} firms, median ${c['median']:,.2f} (mean ${c['mean']:,.2f},"
-                   f" range ${c['low']:,.2f} – ${c['high']:,.2f}), {c['upside_pct']:+.1f}% from the close;"
+        out.append(f"Consensus: {c['n']} firms, median {usd(c['median'])} (mean {usd(c['mean'])},"
+                   f" range {usd(c['low'])} – {usd(c['high'])}), {c['upside_pct']:+.1f}% from the close;"
                    f" {c['buy']} Buy, {c['hold']} Hold, {c['sell']} Sell, {c['unknown']} unknown")
     else:
         out.append("Consensus: no firm has a live target (none dated within 365 days).")

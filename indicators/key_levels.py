@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from indicators.distance import distance_pct
 from indicators.levels import HIGH_52W, LOW_52W, Level, LevelSet, Side
 from indicators.trendlines import Trendline
 
@@ -85,13 +86,13 @@ def _from_level(level: Level, close: float, extremes: LevelSet) -> KeyLevel:
         exact = extremes.high_52w if name == HIGH_52W else extremes.low_52w
         price = exact if exact is not None else price
     return KeyLevel(price, level.zone_low, level.zone_high, kind, name, _side_of(level.price, close),
-                    (price / close - 1.0) * 100.0, level=level)
+                    distance_pct(price, close), level=level)
 
 
 def _from_line(line: Trendline, close: float) -> KeyLevel:
     price = line.level_at_asof
     return KeyLevel(price, price, price, "trendline", f"{line.direction} trendline", _side_of(price, close),
-                    (price / close - 1.0) * 100.0, line=line)
+                    distance_pct(price, close), line=line)
 
 
 def _side_of(price: float, close: float) -> Side:

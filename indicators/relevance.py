@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from indicators.distance import distance_pct
+
 #: Levels, trendlines and dynamic levels whose price lies more than this many percent above or below the close
 #: are not reported (listed in tables and JSON, drawn, or named in the brief).
 RELEVANCE_PCT = 40.0
@@ -9,4 +11,4 @@ RELEVANCE_PCT = 40.0
 
 def within_relevance(price: float, close: float, pct: float = RELEVANCE_PCT) -> bool:
     """Return whether ``price`` lies within ±``pct`` % of ``close`` (inclusive)."""
-    return abs(price / close - 1.0) * 100.0 <= pct
+    return abs(distance_pct(price, close)) <= pct

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
+
+from analyst.money import money as money  # re-exported: the one money format; ui.targets_chart imports it here
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -13,15 +14,6 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def md_escape(text: str) -> str:
     """Return ``text`` with Markdown/HTML metacharacters backslash-escaped, for st.markdown-based elements."""
     return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def money(value: float | None, cents: bool = True) -> str:
-    """Return ``$12`` for whole dollars, ``$12.50`` otherwise (``—`` for missing)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if not cents or float(value).is_integer():
-        return f"${value:,.0f}"
-    return f"${value:,.2f}"
 
 
 def target_change(target_from: float | None, target_to: float | None) -> str:

@@ -3,65 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
 
 import pandas as pd
 
 from analyst.picture import TechnicalPicture
 from indicators.asof import INDICATOR_LABELS, LevelsSnapshot
+from indicators.distance import close_vs_level_pct
 from indicators.key_levels import major_line
-from indicators.moving_averages import EMA_WINDOWS
-from ui.labels import md_escape, target_change
-
-
-def latest_action(actions: pd.DataFrame, symbol: str, asof: date | None = None) -> pd.Series | None:
-    """Return the newest action for ``symbol`` dated on or before ``asof`` (None if there is none)."""
-    rows = actions[actions["ticker"] == symbol]
-    if asof is not None:
-        rows = rows[rows["date"] <= pd.Timestamp(asof)]
-    return None if rows.empty else rows.iloc[0]
-
-
-def upside_pct(close: float, target: float | None) -> float | None:
-    """Return ``(target / close - 1) × 100``, or None without a target."""
-    if target is None or pd.isna(target) or close <= 0:
-        return None
-    return (float(target) / close - 1.0) * 100.0
-
-
-def overview_row(symbol: str, snap: LevelsSnapshot, actions: pd.DataFrame) -> dict[str, object]:
-    """Return one overview-table row: price, change, volume, position vs each EMA, latest action, upside."""
-    row: dict[str, object] = {
-        "Ticker": symbol,
-        "Open page": f"ticker?symbol={symbol}",
-        "Last bar": snap.date.isoformat(),
-        "Price": snap.close,
-        "Change ($)": snap.change,
-        "Change (%)": snap.change_pct,
-        "Volume": snap.volume,
-        "Prev Close": snap.prev_close,
-        "Open": snap.open,
-    }
-    for w in EMA_WINDOWS:
-        value = snap.values[f"ema_{w}"]
-        row[f"vs EMA {w} (%)"] = None if value is None else (snap.close / value - 1.0) * 100.0
-    act = latest_action(actions, symbol, snap.date)
-    if act is None:
-        row["Latest analyst action"] = "—"
-        row["Target"] = None
-        row["Upside (%)"] = None
-    else:
-        rating = act["rating_to"] or "rating not stated"
-        row["Latest analyst action"] = f"{act['date']:%Y-%m-%d} {act['firm']} · {rating} · PT " + target_change(
-            act["target_from"], act["target_to"]
-        )
-        row["Target"] = None if pd.isna(act["target_to"]) else float(act["target_to"])
-        row["Upside (%)"] = upside_pct(snap.close, act["target_to"])
-    return row
+from ui.labels import md_escape
 
 
 def key_numbers(snap: LevelsSnapshot) -> pd.DataFrame:
-    """Return the as-of key numbers: close and each EMA/SMA/band value with the close's distance to it (%)."""
+    """Return the as-of key numbers: close and each EMA/SMA/band value with the close's distance to it (%,
+    :func:`indicators.distance.close_vs_level_pct`: positive when the close is above the value)."""
     names = {**INDICATOR_LABELS, "bb_mid": "BB middle (SMA 20)"}
     rows = [{"Level": "Close", "Value": snap.close, "Close vs level (%)": None}]
     for key, label in names.items():
@@ -69,7 +23,7 @@ def key_numbers(snap: LevelsSnapshot) -> pd.DataFrame:
         rows.append({
             "Level": label,
             "Value": value,
-            "Close vs level (%)": None if value is None else (snap.close / value - 1.0) * 100.0,
+            "Close vs level (%)": None if value is None else close_vs_level_pct(snap.close, value),
         })
     return pd.DataFrame(rows)
 
@@ -79,7 +33,8 @@ def lines_and_levels(picture: TechnicalPicture) -> pd.DataFrame:
 
     Columns: What, Level (price at the as-of bar), Zone, Touches, Since (first anchor or touch), Status, Major
     ("major" or empty; see indicators.levels and indicators.key_levels), vs close (%) — the close's distance
-    above (+) or below (−) the level. A provisional last touch (not yet confirmed) is said in Status.
+    above (+) or below (−) the level (:func:`indicators.distance.close_vs_level_pct`). A provisional last touch
+    (not yet confirmed) is said in Status.
     """
     close = picture.snapshot.close
     rows: list[dict[str, object]] = []
@@ -104,7 +59,8 @@ def lines_and_levels(picture: TechnicalPicture) -> pd.DataFrame:
             "Major": "major" if level.major else "",
         })
     table = pd.DataFrame(rows, columns=["What", "Level", "Zone", "Touches", "Since", "Status", "Major"])
-    table["vs close (%)"] = (close / table["Level"].astype("float64") - 1.0) * 100.0
+    table["vs close (%)"] = pd.Series([close_vs_level_pct(close, float(v)) for v in table["Level"]],
+                                      index=table.index, dtype="float64")
     return table.sort_values("Level", ascending=False, kind="stable").reset_index(drop=True)
 
 
