@@ -227,7 +227,8 @@ def horizontal_levels(bars: pd.DataFrame | PreparedBars, asof: date | None = Non
 def _prepared(bars: pd.DataFrame | PreparedBars, asof: date | None, params: LevelParams) -> PreparedBars:
     prep = prepared(bars, asof, params.tolerance_settings())
     if len(prep) == 0:
-        raise ValueError(f"no bars on or before {asof}")
+        when = "the as-of date" if asof is None and isinstance(bars, PreparedBars) else asof
+        raise ValueError(f"no bars on or before {when}")
     return prep
 
 
