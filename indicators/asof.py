@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 import pandas as pd
 
@@ -17,6 +18,14 @@ INDICATOR_LABELS: dict[str, str] = {
     "bb_upper": "BB upper",
     "bb_mid": "BB middle",
     "bb_lower": "BB lower",
+}
+IndicatorFamily = Literal["ema", "sma", "band"]
+#: The family of every indicator label (``"EMA 20"`` → ``"ema"``): what a dynamic level is, decided on this table
+#: rather than on the label's text.
+INDICATOR_FAMILIES: dict[str, IndicatorFamily] = {
+    **{INDICATOR_LABELS[f"ema_{w}"]: "ema" for w in EMA_WINDOWS},
+    **{INDICATOR_LABELS[f"sma_{w}"]: "sma" for w in SMA_WINDOWS},
+    **{INDICATOR_LABELS[c]: "band" for c in ("bb_upper", "bb_mid", "bb_lower")},
 }
 INDICATOR_COLUMNS: tuple[str, ...] = tuple(INDICATOR_LABELS)
 #: The columns that act as dynamic support/resistance levels (the Bollinger middle band is ``sma_20``).

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from indicators.asof import INDICATOR_FAMILIES
 from indicators.distance import distance_pct
 from indicators.levels import HIGH_52W, LOW_52W, Level, LevelSet, Side
 from indicators.trendlines import Trendline
@@ -66,12 +67,9 @@ class KeyLevels:
 
 
 def _kind_of(level: Level) -> KeyKind:
-    if level.source.startswith("EMA"):
-        return "ema"
-    if level.source.startswith("SMA"):
-        return "sma"
-    if level.source.startswith("BB"):
-        return "band"
+    family = INDICATOR_FAMILIES.get(level.source)
+    if family is not None:
+        return family
     if HIGH_52W in level.tags or LOW_52W in level.tags:
         return "extreme"
     return "horizontal"
