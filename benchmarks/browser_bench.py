@@ -4,8 +4,9 @@ Run: ``.venv/bin/python -m benchmarks.browser_bench [--reps N] [--quick] [--out 
 Prints Markdown.
 
 Apps (each ``python -m streamlit run <file> --server.headless true --server.port N --server.address 127.0.0.1
---browser.gatherUsageStats false --server.fileWatcherType none``, on loopback, from the project folder so all
-three read the same ``.streamlit/config.toml``; the file watcher is off because others edit files meanwhile):
+--browser.gatherUsageStats false --server.fileWatcherType none --server.runOnSave false`` through
+``tests.support.server.StreamlitServer``, on loopback, from the project folder so all three read the same
+``.streamlit/config.toml``; the file watcher is off because others edit files meanwhile):
 
 * project — ``dashboard.py`` with ``LEVELS_OFFLINE=1`` and a throw-away ``LEVELS_DATA_DIR``; pages
   ``/ticker?symbol=X`` (default range 1Y);
@@ -60,25 +61,19 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.machine import cpu_model, stop_process
+from benchmarks.machine import cpu_model
+from tests.support.chromium import CHROMIUM, launch_chromium
+from tests.support.server import StreamlitServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_BENCH = (ROOT.parent / "shared" / "bench").resolve()
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 TICKERS = ("CIFR", "CLSK", "IREN", "MARA", "RIOT")
 STARTUP_TIMEOUT = 90.0
 NAV_TIMEOUT = 90_000
@@ -130,22 +125,6 @@ def loadavg() -> str:
         return "?"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200 and response.read().strip() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def classify(data: bytes) -> str:
     """The kind of a Streamlit ForwardMsg frame: its type, or ``delta:<element type>``."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -179,46 +158,14 @@ class App:
         return [(t, self.page(t)) for t in tickers]
 
 
-class Server:
-    """One ``streamlit run`` subprocess on a free loopback port."""
+class Server(StreamlitServer):
+    """One ``streamlit run`` subprocess of ``app`` on a free loopback port (one start attempt: its time is measured),
+    logging to ``log_dir/<app>.log``."""
 
     def __init__(self, app: App, log_dir: Path) -> None:
+        super().__init__(log_dir / f"{app.name}.log", app.script, env=app.env, startup_timeout=STARTUP_TIMEOUT,
+                         period=0.05, attempts=1, stop_timeout=15.0, name=f"{app.name}: Streamlit")
         self.app = app
-        self.log_path = log_dir / f"{app.name}.log"
-        self.proc: subprocess.Popen | None = None
-        self.url = ""
-
-    def start(self) -> float:
-        """Start the server; return the seconds from Popen to a healthy answer."""
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        cmd = [
-            sys.executable, "-m", "streamlit", "run", str(self.app.script),
-            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        ]
-        env = {**os.environ, **self.app.env}
-        with self.log_path.open("ab") as log:
-            t0 = time.perf_counter()
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = t0 + STARTUP_TIMEOUT
-        while time.perf_counter() < deadline and self.proc.poll() is None:
-            if healthy(self.url):
-                return time.perf_counter() - t0
-            time.sleep(0.05)
-        tail = self.log_path.read_text(errors="replace")[-2000:]
-        self.stop()
-        raise RuntimeError(f"{self.app.name}: Streamlit not healthy within {STARTUP_TIMEOUT:.0f} s. Log:\n{tail}")
-
-    def cpu_seconds(self) -> float:
-        """utime + stime of the server process (all threads), in seconds."""
-        assert self.proc is not None
-        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        fields = stat.rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        stop_process(self.proc)
 
 
 # --------------------------------------------------------------------------------------------- browser side
@@ -322,7 +269,7 @@ def new_page(browser):
 
 def visit(browser, url: str, expect: str | None) -> tuple[float, FrameLog, object, object]:
     """Open ``url`` in a fresh context; return time to chart (ms), the frames, the context and the page."""
-    from tests.browser.helpers import open_app, read_chart
+    from tests.support.browser import open_app, read_chart
 
     context, page, frames = new_page(browser)
     ms = open_app(page, url, timeout=NAV_TIMEOUT)
@@ -335,7 +282,7 @@ def visit(browser, url: str, expect: str | None) -> tuple[float, FrameLog, objec
 
 def timed_action(page, act: Callable[[], None], kind: str, value: str) -> float:
     """Run ``act`` (a click); return ms from its pointer-down to the chart condition, then wait for idle."""
-    from tests.browser.helpers import wait_idle
+    from tests.support.browser import wait_idle
 
     page.evaluate(_INSTALL_T0)
     act()
@@ -347,7 +294,7 @@ def timed_action(page, act: Callable[[], None], kind: str, value: str) -> float:
 
 
 def switch_ticker(page, symbol: str) -> float:
-    from tests.browser.helpers import widget
+    from tests.support.browser import widget
 
     box = widget(page, "stSelectbox", "Ticker").get_by_role("combobox")
     box.click()
@@ -363,7 +310,7 @@ def switch_ticker(page, symbol: str) -> float:
 
 def overlay_pills(page):
     """The project's Overlays pills: in the toolbar's popover (opened here when closed), or inline (older layout)."""
-    from tests.browser.helpers import wait_idle, widget
+    from tests.support.browser import wait_idle, widget
 
     pills = widget(page, "stButtonGroup", "Overlays")
     if not pills.count() or not pills.first.is_visible():
@@ -399,7 +346,7 @@ def idle_cpu_rate(page, server: Server, seconds: float = 3.0) -> float:
 
 def rerun_cpu(page, frames: FrameLog, server: Server, n: int) -> tuple[float, float]:
     """Server CPU ms and wall ms per rerun, over ``n`` reruns triggered with the ``r`` shortcut."""
-    from tests.browser.helpers import wait_idle
+    from tests.support.browser import wait_idle
 
     page.evaluate("() => document.activeElement && document.activeElement.blur()")  # keys go to the page
     wait_idle(page, timeout=NAV_TIMEOUT)
@@ -418,7 +365,7 @@ def rerun_cpu(page, frames: FrameLog, server: Server, n: int) -> tuple[float, fl
 
 def timeline_visit(browser, url: str) -> dict[str, float]:
     """One visit with a CDP session: milestones (ms from the document request) and renderer totals."""
-    from tests.browser.helpers import open_app
+    from tests.support.browser import open_app
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -506,7 +453,7 @@ def js_self_time(trace_path: Path) -> dict[str, float]:
 
 def trace_visit(browser, url: str, path: Path) -> dict[str, float]:
     """One visit recorded as a Chromium trace at ``path``; return the JS self time per script chunk."""
-    from tests.browser.helpers import open_app
+    from tests.support.browser import open_app
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -548,7 +495,7 @@ def phase_cold(browser, apps: list[App], tickers: tuple[str, ...], reps: int, re
 def phase_warm(browser, apps: list[App], tickers: tuple[str, ...], reps: int, reruns: int, res: Results,
                logs: Path, trace_dir: Path | None = None) -> None:
     """Long-lived servers: warm time to chart and bytes, cached switches, overlay toggles, rerun CPU, timeline."""
-    from tests.browser.helpers import open_app
+    from tests.support.browser import open_app
 
     servers = {app.name: Server(app, logs) for app in apps}
     try:
@@ -903,7 +850,7 @@ def main(argv: list[str] | None = None) -> None:
         print("in-process computation…", file=sys.stderr)
         phase_compute(tickers, reps, res)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+            browser = launch_chromium(pw)
             info["chromium"] = browser.version
             try:
                 print("cold visits…", file=sys.stderr)

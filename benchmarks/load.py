@@ -38,9 +38,7 @@ import itertools
 import os
 import platform
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,8 +47,9 @@ from pathlib import Path
 
 import streamlit
 
-from benchmarks.machine import cpu_model, stop_process
-from benchmarks.ws_client import PageLoad, StreamlitSession, http_get
+from benchmarks.machine import cpu_model
+from benchmarks.ws_client import PageLoad, StreamlitSession
+from tests.support.server import StreamlitServer, offline_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKERS = ("CIFR", "CLSK", "IREN", "MARA", "RIOT")
@@ -80,62 +79,21 @@ QUERIES = page_queries()
 # --------------------------------------------------------------------------------------------------- server
 
 
-class Server:
-    """``streamlit run dashboard.py`` on a free loopback port, with its RSS and CPU time."""
+class Server(StreamlitServer):
+    """``streamlit run dashboard.py`` on a free loopback port (offline, data in ``workdir/data``, log in
+    ``workdir/streamlit.log``), with its RSS and CPU time."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.data_dir = workdir / "data"
         self.data_dir.mkdir()
-        self.log_path = workdir / "streamlit.log"
-        self.proc: subprocess.Popen | None = None
-        self.url = ""
+        super().__init__(workdir / "streamlit.log", env=offline_env(self.data_dir), startup_timeout=STARTUP_TIMEOUT,
+                         stop_timeout=15.0)
         self._psutil = None
         with contextlib.suppress(ImportError):
             import psutil
 
             self._psutil = psutil
-
-    @staticmethod
-    def _free_port() -> int:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            return sock.getsockname()[1]
-
-    def start(self) -> None:
-        env = {**os.environ, "LEVELS_OFFLINE": "1", "LEVELS_DATA_DIR": str(self.data_dir)}
-        for _attempt in range(3):  # the port can be taken between the probe and the bind: retry on another
-            port = self._free_port()
-            self.url = f"http://127.0.0.1:{port}"
-            cmd = [
-                sys.executable, "-m", "streamlit", "run", "dashboard.py",
-                "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-                "--browser.gatherUsageStats", "false",
-                "--server.fileWatcherType", "none", "--server.runOnSave", "false",
-            ]
-            with self.log_path.open("ab") as out:
-                self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                if self.healthy():
-                    return
-                time.sleep(0.25)
-            self.stop()
-        tail = self.log_path.read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"Streamlit did not become healthy within {STARTUP_TIMEOUT:.0f} s. Log tail:\n{tail}")
-
-    def healthy(self) -> bool:
-        try:
-            status, body = asyncio.run(http_get(self.url, "/_stcore/health", timeout=2))
-        except (OSError, TimeoutError):
-            return False
-        return status == 200 and body.strip() == b"ok"
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> None:
-        stop_process(self.proc)
 
     def rss_mb(self) -> float:
         """Resident set size of the server process, MiB."""
@@ -146,12 +104,6 @@ class Server:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         raise RuntimeError("VmRSS not found")
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far."""
-        assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def threads(self) -> int:
         assert self.proc is not None

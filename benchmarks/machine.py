@@ -1,9 +1,8 @@
-"""Helpers the benchmark scripts share: machine facts and stopping a server process they started."""
+"""Machine facts the benchmark reports share (servers are started and stopped by tests.support.server)."""
 
 from __future__ import annotations
 
 import platform
-import subprocess
 from pathlib import Path
 
 
@@ -16,15 +15,3 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-def stop_process(proc: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> None:
-    """Terminate ``proc`` if it still runs, and kill it if it has not exited within ``timeout`` seconds."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=timeout)

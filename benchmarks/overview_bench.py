@@ -24,8 +24,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmarks.browser_bench import CHROMIUM, CHROMIUM_ARGS, NAV_TIMEOUT, ROOT, TICKERS, App, Server, loadavg
+from benchmarks.browser_bench import NAV_TIMEOUT, ROOT, TICKERS, App, Server, loadavg
 from benchmarks.machine import cpu_model
+from tests.support.chromium import launch_chromium
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -39,7 +40,7 @@ _TABLE_READY = """(tickers) => {
 
 def visit(browser: Browser, url: str) -> float:
     """Return ms from navigation start to a table with every ticker, in a fresh context."""
-    from tests.browser.helpers import wait_idle
+    from tests.support.browser import wait_idle
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers.values():
                 server.start()
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+                browser = launch_chromium(pw)
                 try:
                     for server in servers.values():  # warm the caches: the five pictures are computed here
                         visit(browser, server.url + "/")

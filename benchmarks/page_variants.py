@@ -28,6 +28,7 @@ from pathlib import Path
 
 from benchmarks import browser_bench as bb
 from benchmarks.machine import cpu_model
+from tests.support.chromium import launch_chromium
 
 TINY_PAGE = '''import plotly.graph_objects as go
 import streamlit as st
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     load_start = bb.loadavg()
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(bb.CHROMIUM), args=bb.CHROMIUM_ARGS, headless=True)
+            browser = launch_chromium(pw)
             servers = {app.name: bb.Server(app, work) for app in apps}
             try:
                 for app in apps:

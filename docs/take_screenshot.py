@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _start_server, _stop  # noqa: E402
-from tests.browser.helpers import open_app  # noqa: E402
-from tests.browser.test_chart_first import DEVICES  # noqa: E402
+from tests.support.browser import open_app  # noqa: E402
+from tests.support.chromium import DEVICES, launch_chromium  # noqa: E402
+from tests.support.server import StreamlitServer, offline_env  # noqa: E402
 
 CLSK = "/ticker?symbol=CLSK&asof=2025-11-24"
 TARGETS = "/ticker?symbol=RIOT&asof=2025-11-24&range=1Y&show=Targets&show=Volume"
@@ -37,24 +37,22 @@ SHOTS = [
 def main(out_dir: Path = ROOT / "docs") -> None:
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, url = _start_server(Path(tmp), Path(tmp) / "streamlit.log")
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-                for name, view, device, scheme, what in SHOTS:
-                    scale = 2 if device == "phone" else 1
-                    context = browser.new_context(color_scheme=scheme, device_scale_factor=scale, **DEVICES[device])
-                    page = context.new_page()
-                    open_app(page, url + view)
-                    page.wait_for_timeout(1500)  # web fonts and the chart's last paint
-                    target = page.locator(".js-plotly-plot").first if what == "chart" else page
-                    target.screenshot(path=str(out_dir / name))
-                    context.close()
-                    print(f"saved {out_dir / name}")
-                browser.close()
-        finally:
-            _stop(proc)
+    with tempfile.TemporaryDirectory() as tmp, StreamlitServer(Path(tmp) / "streamlit.log",
+                                                                env=offline_env(Path(tmp))) as server:
+        url = server.url
+        with sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            for name, view, device, scheme, what in SHOTS:
+                scale = 2 if device == "phone" else 1
+                context = browser.new_context(color_scheme=scheme, device_scale_factor=scale, **DEVICES[device])
+                page = context.new_page()
+                open_app(page, url + view)
+                page.wait_for_timeout(1500)  # web fonts and the chart's last paint
+                target = page.locator(".js-plotly-plot").first if what == "chart" else page
+                target.screenshot(path=str(out_dir / name))
+                context.close()
+                print(f"saved {out_dir / name}")
+            browser.close()
 
 
 if __name__ == "__main__":

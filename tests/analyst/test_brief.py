@@ -15,7 +15,8 @@ from analyst.brief import line_description, write_brief
 from analyst.picture import build_picture
 from marketdata.config import BUNDLED_DIR
 from marketdata.snapshot import Snapshot
-from tests.conftest import SYMBOLS, read_bars
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
 from ui.chart import build_figure
 from ui.viewstate import ViewState
 

@@ -10,7 +10,7 @@ import pandas as pd
 from analyst.brief import write_brief
 from analyst.picture import build_picture
 from marketdata.actions import empty_actions, normalize_actions
-from tests.indicators.test_trendlines import A0, SLOPE, bars_from_log_low, planted
+from tests.support.trendlines import A0, SLOPE, bars_from_log_low, planted
 
 GOLDEN_REBOUND = (
     "SYN closed at $36.69 on April 6, 2021, up $0.45 (+1.2%) on the day. It is rebounding from its ascending"

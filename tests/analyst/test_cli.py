@@ -17,7 +17,9 @@ from analyst.cli import console, main
 from analyst.picture import build_picture
 from marketdata.config import BUNDLED_DIR
 from marketdata.snapshot import Snapshot
-from tests.conftest import ROOT, read_bars, skip_or_fail
+from tests.support.bars import read_bars
+from tests.support.ci import skip_or_fail
+from tests.support.project import ROOT
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "indicators_2025-11-24.csv"
 

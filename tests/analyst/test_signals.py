@@ -12,7 +12,8 @@ from analyst.picture import build_picture
 from analyst.signals import CROSS_BARS, signals, trendline_state
 from marketdata.config import BUNDLED_DIR
 from marketdata.snapshot import Snapshot
-from tests.conftest import SYMBOLS, read_bars
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
 
 WORDING = {"rebounding": "is rebounding from its", "testing": "is testing its", "broke": "has broken below its",
            "back above": "closed back above its", "holding": "support"}

@@ -13,7 +13,8 @@ from analyst.targets import consensus, consensus_series, scorecard, target_paths
 from marketdata.actions import normalize_actions
 from marketdata.config import BUNDLED_DIR
 from marketdata.snapshot import Snapshot
-from tests.conftest import SYMBOLS, read_bars
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
 
 
 def actions_frame(*rows: dict[str, object]) -> pd.DataFrame:

@@ -15,7 +15,8 @@ from analyst.cli import main
 from analyst.targets import consensus, track_record
 from marketdata.config import BUNDLED_DIR
 from marketdata.snapshot import Snapshot
-from tests.conftest import ROOT, read_bars
+from tests.support.bars import read_bars
+from tests.support.project import ROOT
 
 
 def test_json_holds_the_consensus_and_every_target_with_its_outcome(capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,133 +9,51 @@ Without ``/usr/bin/chromium`` the tests are skipped, except under ``CI`` where t
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-STARTUP_TIMEOUT = 60.0
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
-
-
-def _require_browser() -> None:
-    """Skip (locally) or fail (under CI) when the browser tests cannot run."""
-    problems = []
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        problems.append(f"{CHROMIUM} is missing (install Debian's chromium: apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problems.append("the playwright package is not installed (pip install -r requirements-dev.txt)")
-    if problems:
-        reason = "browser tests need " + "; ".join(problems)
-        if _in_ci():
-            pytest.fail(f"{reason} — CI=true, so this is an error, not a skip", pytrace=False)
-        pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200 and response.read().strip() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
-def _start_server(data_dir: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """Start ``streamlit run dashboard.py`` on a free port; return the process and its base URL once healthy."""
-    env = {**os.environ, "LEVELS_OFFLINE": "1", "LEVELS_DATA_DIR": str(data_dir)}
-    last_error = ""
-    for _attempt in range(3):  # a free port can be taken between the probe and the bind: retry on another
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        cmd = [
-            sys.executable, "-m", "streamlit", "run", "dashboard.py",
-            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false",
-            # Others edit the sources while the suite runs: never rerun or prompt because a file changed.
-            "--server.fileWatcherType", "none", "--server.runOnSave", "false",
-        ]
-        log = log_path.open("ab")
-        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline and proc.poll() is None:
-            if _healthy(url):
-                return proc, url
-            time.sleep(0.25)
-        _stop(proc)
-        last_error = log_path.read_text(errors="replace")[-3000:]
-    raise RuntimeError(f"Streamlit did not become healthy within {STARTUP_TIMEOUT:.0f} s. Log tail:\n{last_error}")
+from tests.support.chromium import launch_chromium, require_browser
+from tests.support.server import StreamlitServer, offline_env
 
 
 class AppServer:
     """The session's Streamlit server; restarted (on a new port) if it has died between tests."""
 
     def __init__(self, root: Path) -> None:
-        self.data_dir = root / "data"
-        self.data_dir.mkdir()
-        self.log_path = root / "streamlit.log"
-        self.proc: subprocess.Popen | None = None
-        self.url = ""
+        data_dir = root / "data"
+        data_dir.mkdir()
+        self.server = StreamlitServer(root / "streamlit.log", env=offline_env(data_dir))
         self.restarts = 0
 
+    @property
+    def log_path(self) -> Path:
+        return self.server.log_path
+
     def ensure_running(self) -> str:
-        if self.proc is not None and self.proc.poll() is None and _healthy(self.url):
-            return self.url
-        if self.proc is not None:
+        if self.server.healthy():
+            return self.server.url
+        if self.server.proc is not None:
             self.restarts += 1
-            code = self.proc.poll()
+            code = self.server.proc.poll()
             sys.stderr.write(
-                f"\n[browser tests] Streamlit server at {self.url} is gone (exit code {code}); starting a new one."
-                f" Log: {self.log_path}\n"
+                f"\n[browser tests] Streamlit server at {self.server.url} is gone (exit code {code}); starting a new"
+                f" one. Log: {self.log_path}\n"
             )
             self.stop()
-        self.proc, self.url = _start_server(self.data_dir, self.log_path)
-        return self.url
+        self.server.start()
+        return self.server.url
 
     def stop(self) -> None:
-        if self.proc is not None:
-            _stop(self.proc)
+        self.server.stop()
 
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """One offline Streamlit server (throw-away data directory) shared by the session."""
-    _require_browser()
+    require_browser()
     server = AppServer(tmp_path_factory.mktemp("levels-browser"))
     server.ensure_running()
     try:
@@ -153,7 +71,7 @@ def app_url(app_server: AppServer) -> str:
 @pytest.fixture(scope="session")
 def chromium(app_server: AppServer, playwright_driver):
     """One headless Debian Chromium for the whole session (contexts are per test)."""
-    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    browser = launch_chromium(playwright_driver)
     try:
         yield browser
     finally:

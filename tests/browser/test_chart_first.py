@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import (
+from tests.support.browser import (
     assert_app_navigation,
     assert_no_exception,
     expect,
@@ -32,17 +32,11 @@ from tests.browser.helpers import (
     wait_idle,
     widget,
 )
+from tests.support.chromium import DEVICES
 from ui.palette import BACKGROUND, PALETTES, contrast
 
 pytestmark = pytest.mark.browser
 
-PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0"
-            " Mobile Safari/537.36")
-DEVICES: dict[str, dict[str, Any]] = {
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-              "user_agent": PHONE_UA},
-    "laptop": {"viewport": {"width": 1280, "height": 720}},
-}
 VIEW = "/ticker?symbol=CLSK&asof=2025-11-24"  # every overlay on, key levels on both sides, twelve firms
 
 _GEOMETRY = """() => {

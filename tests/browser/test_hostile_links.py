@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser.helpers import assert_no_exception, expect, open_app, read_chart, wait_idle
+from tests.support.browser import assert_no_exception, expect, open_app, read_chart, wait_idle
 
 pytestmark = pytest.mark.browser
 

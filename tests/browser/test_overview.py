@@ -14,8 +14,8 @@ from analyst.picture import build_picture
 from analyst.signals import signals
 from marketdata.config import BUNDLED_DIR
 from marketdata.snapshot import Snapshot
-from tests.browser.helpers import assert_no_exception, expect, open_app, query, wait_for_url, wait_idle, widget
-from tests.conftest import read_bars
+from tests.support.bars import read_bars
+from tests.support.browser import assert_no_exception, expect, open_app, query, wait_for_url, wait_idle, widget
 
 pytestmark = pytest.mark.browser
 

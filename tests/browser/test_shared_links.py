@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import (
+from tests.support.browser import (
     TICKERS,
     assert_app_navigation,
     assert_no_exception,
@@ -45,7 +45,7 @@ def _expected_names(symbol: str, asof: str, range_: str, show: list[str]) -> lis
     from analyst.picture import build_picture
     from marketdata.config import BUNDLED_DIR
     from marketdata.snapshot import Snapshot
-    from tests.conftest import read_bars
+    from tests.support.bars import read_bars
     from ui.chart import build_figure
     from ui.viewstate import ViewState
 

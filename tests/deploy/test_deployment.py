@@ -6,7 +6,7 @@ In order: a ticker page through nginx (websocket upgraded through the proxy); on
 browsers are spread over both; a symbol added through replica A reaches replica B's list, and the refresh worker's
 bars and analyst action reach both replicas' pages within a minute; PostgreSQL down and back through the proxy; a
 flood of add-symbol requests and unknown-symbol links against the limits; foreign Host/Origin refused through the
-proxy; replica A killed, new sessions served by B. Worker passes with new data run tests/reliability/child_worker.py
+proxy; replica A killed, new sessions served by B. Worker passes with new data run tests/support/child_worker.py
 (the real worker code with a fake source); the Procfile's own worker runs offline (no network here).
 """
 
@@ -29,15 +29,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import plain
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _require_browser
-from tests.browser.helpers import assert_no_exception, data_notices, open_app, read_chart, widget
-from tests.conftest import skip_or_fail
+from tests.support.backends import plain
+from tests.support.browser import assert_no_exception, data_notices, open_app, read_chart, widget
+from tests.support.chromium import launch_chromium, require_browser
+from tests.support.ci import skip_or_fail
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHILD_WORKER = ROOT / "tests" / "reliability" / "child_worker.py"
+CHILD_WORKER = ROOT / "tests" / "support" / "child_worker.py"
 MAX_SYMBOLS = 12
 NEW_PER_MINUTE = 4
 WITHIN = 60.0  # "reaches every replica's pages within a minute"
@@ -45,7 +45,7 @@ WITHIN = 60.0  # "reaches every replica's pages within a minute"
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    _require_browser()
+    require_browser()
     from deploy.local import PostgresServer, ServerError, TeamDeployment
 
     try:
@@ -73,8 +73,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def browser(deployment, playwright_driver):
-    args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP levels.test 127.0.0.1", "--disable-features=HttpsUpgrades"]
-    chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
+    chromium = launch_chromium(playwright_driver, "--host-resolver-rules=MAP levels.test 127.0.0.1",
+                               "--disable-features=HttpsUpgrades")
     try:
         yield chromium
     finally:

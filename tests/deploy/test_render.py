@@ -57,7 +57,7 @@ def test_the_procfile_and_env_example_name_what_the_scripts_need() -> None:
 def test_nginx_accepts_the_rendered_files(tmp_path: Path) -> None:
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if nginx is None:
-        from tests.conftest import skip_or_fail
+        from tests.support.ci import skip_or_fail
 
         skip_or_fail("nginx is not installed (Debian: apt-get install nginx)")
     from deploy.local import self_signed_certificate

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from tests.indicators.reference import bollinger_reference, ema_reference, sma_reference
+from tests.support.reference import bollinger_reference, ema_reference, sma_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 ASOF = "2025-11-24"

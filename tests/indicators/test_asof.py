@@ -12,7 +12,8 @@ import pytest
 
 from indicators.asof import INDICATOR_COLUMNS, indicator_frame, snapshot_at
 from indicators.windows import RANGE_PRESETS, window, window_start
-from tests.conftest import SYMBOLS, read_bars
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "indicators_2025-11-24.csv"
 

@@ -9,7 +9,8 @@ import pandas as pd
 
 from indicators.asof import indicator_frame
 from indicators.crosses import all_crosses, crosses, recent_crosses
-from tests.conftest import SYMBOLS, read_bars
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
 
 
 def frame_from_closes(close: np.ndarray) -> pd.DataFrame:

@@ -25,7 +25,8 @@ from indicators.levels import (
     horizontal_levels,
 )
 from indicators.pivots import atr, tolerance
-from tests.conftest import SYMBOLS, read_bars
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
 
 ASOF = date(2025, 11, 24)
 ASOFS = (date(2023, 6, 30), date(2024, 12, 31), ASOF, date(2026, 8, 12))

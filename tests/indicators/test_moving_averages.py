@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from indicators.moving_averages import EMA_WINDOWS, SMA_WINDOWS, ema, emas, sma, smas
-from tests.conftest import SYMBOLS, read_bars
-from tests.indicators.reference import ema_reference, sma_reference
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
+from tests.support.reference import ema_reference, sma_reference
 
 
 def test_ema_hand_computed() -> None:

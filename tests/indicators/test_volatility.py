@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from indicators.volatility import bollinger
-from tests.conftest import SYMBOLS, read_bars
-from tests.indicators.reference import bollinger_reference
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
+from tests.support.reference import bollinger_reference
 
 
 def test_bollinger_hand_computed_population_sigma() -> None:

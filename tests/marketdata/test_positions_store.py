@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from marketdata.positions import InvalidPosition, Position
-from tests.backends import Backend
+from tests.support.backends import Backend
 
 
 def test_positions_are_personal_and_the_newest_row_counts(backend: Backend) -> None:

@@ -16,7 +16,7 @@ from marketdata.actions import normalize_actions
 from marketdata.config import Settings
 from marketdata.repository import Repository
 from marketdata.sources import NoData, SourceError
-from tests.conftest import weekdays_after
+from tests.support.bars import weekdays_after
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_YORK = ZoneInfo("America/New_York")

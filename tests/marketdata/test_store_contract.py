@@ -29,9 +29,9 @@ import pytest
 from marketdata.actions import normalize_actions
 from marketdata.repository import Repository
 from marketdata.store import DataVersions, FetchRecord, SchemaTooNew, SqlStore, StoreError
-from tests.backends import Backend
-from tests.reliability.child_writer import batch_frame
-from tests.reliability.test_durability import Child
+from tests.support.backends import Backend
+from tests.support.child_writer import batch_frame
+from tests.support.children import Child
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAM_TABLES = {"bars", "actions", "fetch_log", "watchlist", "user_actions", "user_action_retractions",

@@ -1,6 +1,6 @@
 """The refresh worker and team mode's repository: one worker fetches (the lock), a killed worker loses nothing,
 queued symbols are answered within the limits, web processes in worker mode never call the source, and the limits
-on new symbols hold in both modes. Worker processes run tests/reliability/child_worker.py (a fake source)."""
+on new symbols hold in both modes. Worker processes run tests/support/child_worker.py (a fake source)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from marketdata.repository import Repository
 from marketdata.sources import SourceError
 from marketdata.symbols import DEFAULT_UNIVERSE
 from marketdata.worker import RefreshWorker
-from tests.backends import Backend
-from tests.reliability.child_worker import ChildSource
-from tests.reliability.helpers import freeze_new_york
+from tests.support.backends import Backend
+from tests.support.child_worker import ChildSource
+from tests.support.sources import freeze_new_york
 
 ROOT = Path(__file__).resolve().parents[2]
-CHILD = ROOT / "tests" / "reliability" / "child_worker.py"
+CHILD = ROOT / "tests" / "support" / "child_worker.py"
 
 
 class Worker:

@@ -11,13 +11,10 @@ everything from ``YfData._make_request`` to yfinance's own JSON parsing runs for
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -29,107 +26,16 @@ from marketdata.bars import clean_bars
 from marketdata.snapshot import Snapshot
 from marketdata.sources import RateLimited, SourceError
 from marketdata.yahoo import YahooSource, normalize_upgrades_downgrades
-from tests.conftest import fresh_yfinance
+from tests.support.yahoo import Call, FakeYahooSession, fixture, fresh_yfinance
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "yahoo"
 CIFR_CSV = ROOT / "data" / "prices" / "CIFR.csv"
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text())
 
 
 def csv_rows(first: str, last: str) -> list[dict[str, str]]:
     with CIFR_CSV.open(newline="") as fh:
         return [r for r in csv.DictReader(fh) if first <= r["date"] <= last]
-
-
-@dataclass
-class Call:
-    method: str
-    url: str
-    params: dict
-    timeout: object
-
-
-Reply = tuple[int, object] | BaseException
-
-
-class FakeYahooSession(requests.Session):
-    """A ``requests.Session`` whose ``request`` answers Yahoo URLs from fixtures and records each call.
-
-    ``chart`` answers ``/v8/finance/chart`` with ``period1``/``period2`` (the bars are filtered to that range,
-    as Yahoo does), ``probe`` answers the ``range=1d`` timezone probe, ``summary`` answers ``quoteSummary``.
-    ``override`` maps a path fragment to a reply ``(status, body)`` or an exception to raise.
-    """
-
-    def __init__(self, chart: dict | None = None, summary: dict | None = None,
-                 override: dict[str, Reply] | None = None) -> None:
-        super().__init__()
-        self.chart = chart if chart is not None else fixture("chart_CIFR_2026-09-01_2026-09-15.json")
-        self.probe = fixture("chart_CIFR_range_1d.json")
-        self.summary = summary if summary is not None else fixture("quoteSummary_CIFR_upgradeDowngradeHistory.json")
-        self.override = override or {}
-        self.calls: list[Call] = []
-
-    def request(self, method, url, params=None, data=None, headers=None, cookies=None, files=None,
-                auth=None, timeout=None, allow_redirects=True, proxies=None, hooks=None, stream=None,
-                verify=None, cert=None, json=None):
-        params = dict(params or {})
-        self.calls.append(Call(method, url, params, timeout))
-        for fragment, reply in self.override.items():
-            if fragment in url:
-                return self._answer(url, reply)
-        return self._answer(url, self._route(url, params))
-
-    def _route(self, url: str, params: dict) -> Reply:
-        parts = urlsplit(url)
-        if parts.hostname == "fc.yahoo.com":
-            return 404, "<html>not found</html>"
-        if parts.path.endswith("/v1/test/getcrumb"):
-            return 200, "fixtureCrumb1"
-        if "/v8/finance/chart/" in parts.path:
-            return 200, self.probe if "range" in params else self._chart_between(params)
-        if "/v10/finance/quoteSummary/" in parts.path:
-            return 200, self.summary
-        return 404, {"finance": {"result": None, "error": {"code": "Not Found"}}}
-
-    def _chart_between(self, params: dict) -> dict:
-        chart = json.loads(json.dumps(self.chart))
-        result = chart["chart"]["result"][0]
-        if "timestamp" not in result:
-            return chart
-        lo, hi = int(params["period1"]), int(params["period2"])
-        keep = [i for i, t in enumerate(result["timestamp"]) if lo <= t < hi]
-        if not keep:
-            return fixture("chart_CIFR_empty.json")
-        result["timestamp"] = [result["timestamp"][i] for i in keep]
-        quote = result["indicators"]["quote"][0]
-        for key in quote:
-            quote[key] = [quote[key][i] for i in keep]
-        adj = result["indicators"]["adjclose"][0]
-        adj["adjclose"] = [adj["adjclose"][i] for i in keep]
-        return chart
-
-    @staticmethod
-    def _answer(url: str, reply: Reply) -> requests.Response:
-        if isinstance(reply, BaseException):
-            raise reply
-        status, body = reply
-        response = requests.Response()
-        response.status_code = status
-        response.url = url
-        response.reason = {200: "OK", 404: "Not Found", 429: "Too Many Requests"}.get(status, "")
-        if isinstance(body, (dict, list)):
-            response._content = json.dumps(body).encode()
-            response.headers["Content-Type"] = "application/json;charset=utf-8"
-        else:
-            response._content = str(body).encode()
-            response.headers["Content-Type"] = "text/plain;charset=utf-8"
-        response.encoding = "utf-8"
-        return response
 
 
 @pytest.fixture

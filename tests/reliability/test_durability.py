@@ -10,8 +10,6 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,24 +24,14 @@ from marketdata import store as store_module
 from marketdata.actions import normalize_actions
 from marketdata.repository import Repository
 from marketdata.store import SCHEMA_VERSION, FetchRecord, Store, StoreError, utcnow
-from tests.conftest import weekdays_after
-from tests.reliability.child_writer import batch_frame
-from tests.reliability.helpers import (
-    ROOT,
-    TABLES,
-    FakeSource,
-    bars_frame,
-    bundled_dates,
-    digest,
-    good_rows,
-    integrity,
-    report_fixture,
-    settings,
-    yahoo_like,
-)
-from tests.ui.apptest_helpers import figure, open_page, texts
+from tests.support.apptest import figure, open_page, texts
+from tests.support.bars import bars_frame, bundled_dates, good_rows, weekdays_after, yahoo_like
+from tests.support.child_writer import batch_frame
+from tests.support.children import Child
+from tests.support.row_report import report_fixture
+from tests.support.sources import FakeSource, settings
+from tests.support.sqlite_files import TABLES, digest, integrity
 
-CHILD = Path(__file__).with_name("child_writer.py")
 BATCH = 200  # rows per transaction of the small-transaction writer
 LAST_BUNDLED = bundled_dates("CIFR")[-1]
 
@@ -54,67 +42,6 @@ report = pytest.fixture(scope="module", name="report")(report_fixture(
 
 
 # --- child processes ---------------------------------------------------------------------------------------
-
-
-class Child:
-    """One ``child_writer.py`` process; its stdout lines are collected by a thread as they arrive."""
-
-    def __init__(self, db: Path, symbol: str, first_day: int, batches: int, rows: int, tag: int,
-                 *flags: str) -> None:
-        cmd = [sys.executable, str(CHILD), str(db), symbol, str(first_day), str(batches), str(rows), str(tag)]
-        self.proc = subprocess.Popen([*cmd, *flags], cwd=ROOT, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self.seen: set[str] = set()
-        self.stderr: list[str] = []
-        self.eof = False
-        self._cond = threading.Condition()
-        self._threads = [threading.Thread(target=self._read_stdout, daemon=True),
-                         threading.Thread(target=self._read_stderr, daemon=True)]
-        for thread in self._threads:
-            thread.start()
-
-    def _read_stdout(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            with self._cond:
-                self.lines.append(line.strip())
-                self.seen.add(line.strip())
-                self._cond.notify_all()
-        with self._cond:
-            self.eof = True
-            self._cond.notify_all()
-
-    def _read_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        self.stderr.extend(self.proc.stderr)
-
-    def wait_for(self, line: str, timeout: float = 60.0) -> None:
-        with self._cond:
-            self._cond.wait_for(lambda: line in self.seen or self.eof, timeout)
-            assert line in self.seen, f"child never printed {line!r}: {self.lines[-3:]} {''.join(self.stderr)[-800:]}"
-
-    def go(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write("go\n")
-        self.proc.stdin.flush()
-
-    def kill(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.finish(30)
-
-    def finish(self, timeout: float) -> int:
-        code = self.proc.wait(timeout)
-        for thread in self._threads:
-            thread.join(timeout=10)
-        return code
-
-    def committed(self) -> list[tuple[int, int]]:
-        """Return ``(batch, rows added)`` for every commit the child reported."""
-        return [(int(p[1]), int(p[2])) for p in (line.split() for line in self.lines) if p[0] == "committed"]
-
-    def begun(self) -> list[int]:
-        return [int(line.split()[1]) for line in self.lines if line.startswith("begin ")]
 
 
 @pytest.fixture

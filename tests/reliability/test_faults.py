@@ -40,25 +40,20 @@ from marketdata.repository import Repository
 from marketdata.sources import RateLimited
 from marketdata.store import utcnow
 from marketdata.yahoo import YahooSource
-from tests.conftest import fresh_yfinance, weekdays_after
-from tests.marketdata.test_yahoo import FakeYahooSession, fixture
-from tests.reliability.helpers import (
+from tests.support.apptest import figure, open_page, texts
+from tests.support.bars import bars_frame, bundled_dates, good_rows, weekdays_after, yahoo_like
+from tests.support.row_report import report_fixture
+from tests.support.sources import (
     FakeSource,
     LoopbackSession,
     StubServer,
-    bars_frame,
-    bundled_dates,
     closed_port,
     freeze_new_york,
-    good_rows,
-    raw_bars,
-    report_fixture,
     settings,
     silent_port,
-    table_counts,
-    yahoo_like,
 )
-from tests.ui.apptest_helpers import figure, open_page, texts
+from tests.support.sqlite_files import raw_bars, table_counts
+from tests.support.yahoo import FakeYahooSession, fixture, fresh_yfinance
 
 LAST_BUNDLED = date.fromisoformat(bundled_dates("CIFR")[-1])  # 2026-09-15
 SEEDED = weekdays_after(LAST_BUNDLED, 3)  # stored before each scenario: 2026-09-16 .. 2026-09-18

@@ -15,9 +15,9 @@ import pytest
 import streamlit as st
 
 from marketdata.store import store_at
-from tests.conftest import skip_or_fail, weekdays_after
-from tests.reliability.helpers import bars_frame, bundled_dates, good_rows
-from tests.ui.apptest_helpers import figure, open_page, texts
+from tests.support.apptest import figure, open_page, texts
+from tests.support.bars import bars_frame, bundled_dates, good_rows, weekdays_after
+from tests.support.ci import skip_or_fail
 
 LAST_BUNDLED = date.fromisoformat(bundled_dates("CIFR")[-1])
 STORED = weekdays_after(LAST_BUNDLED, 3)

@@ -14,18 +14,16 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import _free_port, _healthy, _stop
+from tests.support.server import StreamlitServer, offline_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / ".streamlit" / "config.toml"
-STARTUP_TIMEOUT = 60.0
 FOREIGN_ORIGINS = [
     "http://evil.example", "https://evil.example", "http://127.0.0.1.evil.example", "http://localhost.evil.example",
     "null",
@@ -98,8 +96,8 @@ def test_streamlit_accepts_the_config_values() -> None:
 
 
 class Server:
-    def __init__(self, proc: subprocess.Popen, port: int, log: Path) -> None:
-        self.proc, self.port, self.log = proc, port, log
+    def __init__(self, streamlit: StreamlitServer) -> None:
+        self.port, self.log = streamlit.port, streamlit.log_path
 
     @property
     def host(self) -> str:
@@ -141,25 +139,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``streamlit run dashboard.py`` with the project config (port changed only), offline, private data dir."""
     root = tmp_path_factory.mktemp("levels-server")
     (root / "data").mkdir()
-    log = root / "streamlit.log"
-    env = {**os.environ, "LEVELS_OFFLINE": "1", "LEVELS_DATA_DIR": str(root / "data")}
-    for _attempt in range(3):  # the free port can be taken between the probe and the bind
-        port = _free_port()
-        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-               "--server.headless", "true", "--server.fileWatcherType", "none"]
-        with log.open("ab") as out:
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline and proc.poll() is None and not _healthy(f"http://127.0.0.1:{port}"):
-            time.sleep(0.25)
-        if proc.poll() is None and _healthy(f"http://127.0.0.1:{port}"):
-            try:
-                yield Server(proc, port, log)
-            finally:
-                _stop(proc)
-            return
-        _stop(proc)
-    pytest.fail(f"Streamlit did not start. Log tail:\n{log.read_text(errors='replace')[-3000:]}")
+    # Only the port (and no file watcher) on the command line: the address and the rest come from the config.
+    streamlit = StreamlitServer(root / "streamlit.log", env=offline_env(root / "data"),
+                                options={"server.fileWatcherType": "none"})
+    try:
+        streamlit.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield Server(streamlit)
+    finally:
+        streamlit.stop()
 
 
 def _listening_addresses(port: int) -> list[str]:

@@ -39,8 +39,9 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
 from indicators.windows import RANGE_PRESETS
-from tests.conftest import ROOT, SYMBOLS, read_bars
-from tests.ui.apptest_helpers import figure, open_page, param, texts
+from tests.support.apptest import figure, open_page, param, texts
+from tests.support.bars import read_bars
+from tests.support.project import ROOT, SYMBOLS
 from ui.viewstate import DEFAULT_OVERLAYS, OVERLAYS, SCALES
 
 DEFAULT_SYMBOL = "CIFR"

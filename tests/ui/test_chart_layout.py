@@ -12,7 +12,8 @@ import pytest
 from analyst.picture import build_picture
 from marketdata.config import BUNDLED_DIR
 from marketdata.snapshot import Snapshot
-from tests.conftest import SYMBOLS, read_bars
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
 from ui.chart import build_figure
 from ui.chart_style import DEVICES, ChartStyle, device_of
 from ui.palette import BACKGROUND, PALETTES, THEMES, contrast, theme_of

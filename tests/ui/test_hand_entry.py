@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.apptest_helpers import figure, markdown_table_with, open_page, texts
+from tests.support.apptest import figure, markdown_table_with, open_page, texts
 from ui.hand_entry import check_entry
 from ui.identity import current_user
 

@@ -13,8 +13,9 @@ from analyst.picture import build_picture
 from analyst.signals import signals
 from marketdata.config import BUNDLED_DIR
 from marketdata.snapshot import Snapshot
-from tests.conftest import SYMBOLS, read_bars
-from tests.ui.apptest_helpers import markdown_table_with, open_page, param, texts
+from tests.support.apptest import markdown_table_with, open_page, param, texts
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
 
 ASOF = "2025-11-24"
 

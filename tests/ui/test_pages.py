@@ -9,16 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import SYMBOLS
-from tests.ui.apptest_helpers import (
-    figure,
-    markdown_table_with,
-    markdown_tables,
-    open_page,
-    param,
-    texts,
-    trace_names,
-)
+from tests.support.apptest import figure, markdown_table_with, markdown_tables, open_page, param, texts, trace_names
+from tests.support.project import SYMBOLS
 from ui.value_tags import tag_text
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "indicators_2025-11-24.csv"

@@ -14,8 +14,9 @@ from streamlit.testing.v1 import AppTest
 from marketdata.config import load_settings
 from marketdata.positions import Position
 from marketdata.store import store_at
-from tests.conftest import SYMBOLS, read_bars
-from tests.ui.apptest_helpers import open_page, texts
+from tests.support.apptest import open_page, texts
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
 from ui.identity import positions_owner
 
 ASOF = "2025-11-24"

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from indicators.asof import indicator_frame, snapshot_at
-from tests.conftest import SYMBOLS, read_bars
-from tests.ui.apptest_helpers import _cells
+from tests.support.apptest import cells
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
 from ui.tables import key_numbers, markdown_table
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "indicators_2025-11-24.csv"
@@ -23,7 +24,7 @@ LABELS = {"EMA 20": "ema_20", "EMA 50": "ema_50", "EMA 100": "ema_100", "EMA 200
 
 def _parse(text: str) -> tuple[list[str], str, list[list[str]]]:
     lines = text.splitlines()
-    return _cells(lines[0]), lines[1], [_cells(line) for line in lines[2:]]
+    return cells(lines[0]), lines[1], [cells(line) for line in lines[2:]]
 
 
 @pytest.mark.parametrize("symbol", SYMBOLS)

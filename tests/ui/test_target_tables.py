@@ -11,7 +11,7 @@ from analyst.targets import track_record
 from marketdata.actions import normalize_actions
 from marketdata.config import BUNDLED_DIR
 from marketdata.snapshot import Snapshot
-from tests.conftest import read_bars
+from tests.support.bars import read_bars
 from ui.analysts_view import ACTION_OPTIONS, AnalystsView
 from ui.tables import markdown_table
 from ui.target_tables import actions_table, safe_link, source_markdown, status_text, ticker_table

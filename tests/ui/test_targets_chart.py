@@ -14,7 +14,7 @@ from indicators.asof import indicator_frame
 from marketdata.actions import merge_actions, normalize_actions
 from marketdata.config import BUNDLED_DIR
 from marketdata.snapshot import Snapshot
-from tests.conftest import read_bars
+from tests.support.bars import read_bars
 from ui.chart import build_figure
 from ui.targets_chart import MAX_FIRMS
 from ui.viewstate import ViewState

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -10,6 +9,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.support.ci import in_ci
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 try:
     from playwright.sync_api import expect  # noqa: F401 - re-exported
 except ImportError:
-    if os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}:
+    if in_ci():
         raise
     pytest.skip("the playwright package is not installed (pip install -r requirements-dev.txt)",
                 allow_module_level=True)

@@ -1,9 +1,10 @@
 """A child process that appends daily bars to a store through :class:`marketdata.store.Store`.
 
-Used by ``test_durability.py`` to kill a writer with SIGKILL in the middle of a write and to run two writers at
+Used by ``tests/reliability/test_durability.py`` and ``tests/marketdata/test_store_contract.py`` (through
+:class:`tests.support.children.Child`) to kill a writer with SIGKILL in the middle of a write and to run two writers at
 once. Run from the project root::
 
-    python tests/reliability/child_writer.py DB SYMBOL FIRST_DAY BATCHES BATCH_ROWS TAG [wait] [reverse]
+    python tests/support/child_writer.py DB SYMBOL FIRST_DAY BATCHES BATCH_ROWS TAG [wait] [reverse]
 
 DB is the path of an SQLite file or a ``postgresql://`` URL (the store contract suite runs it on both).
 

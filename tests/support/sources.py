@@ -1,24 +1,18 @@
-"""Shared pieces of the reliability tests: fake live sources and transports, store inspection, a row report.
+"""Fake live sources and transports for the refresh tests: nothing here touches the network.
 
-Nothing here touches the network: Yahoo requests are answered by a fake ``requests.Session`` (recorded-format
-fixtures, or a raised exception of the type ``requests``/``curl_cffi`` raises), or are redirected to sockets and
-a stub HTTP server on 127.0.0.1.
+Yahoo requests are answered by a fake source, redirected to sockets that refuse or never answer, or to a stub HTTP
+server on 127.0.0.1. Also: live-mode settings and a frozen New York clock for the repository.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import http.server
 import socket
-import sqlite3
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import requests
@@ -26,17 +20,10 @@ import requests
 from marketdata import repository as repository_module
 from marketdata.config import Settings
 from marketdata.sources import SourceError
+from tests.support.bars import NEW_YORK
 
-ROOT = Path(__file__).resolve().parents[2]
-NEW_YORK = ZoneInfo("America/New_York")
-TABLES = ("bars", "actions", "fetch_log", "watchlist")
 # Friday evening in New York, two months after the bundled snapshot ends: every fake bar below is final.
 FROZEN_NEW_YORK = datetime(2026, 11, 20, 21, 0)
-
-
-def bundled_dates(symbol: str) -> list[str]:
-    with (ROOT / "data" / "prices" / f"{symbol}.csv").open(newline="") as fh:
-        return [r["date"] for r in csv.DictReader(fh)]
 
 
 def settings(data_dir: Path, *, timeout: float = 1.0, cooldown: float = 300, interval: float = 900) -> Settings:
@@ -54,26 +41,6 @@ def freeze_new_york(monkeypatch, moment: datetime = FROZEN_NEW_YORK) -> None:
             return aware.astimezone(tz) if tz is not None else aware.replace(tzinfo=None)
 
     monkeypatch.setattr(repository_module, "datetime", Frozen)
-
-
-Row = tuple[object, object, object, object, object, object]
-
-
-def yahoo_like(rows: list[Row]) -> pd.DataFrame:
-    """Return ``(date, open, high, low, close, volume)`` rows as yfinance gives them: capitalised, NY midnight."""
-    df = pd.DataFrame(rows, columns=["Date", "Open", "High", "Low", "Close", "Volume"])
-    df.index = pd.DatetimeIndex(pd.to_datetime(df.pop("Date"))).tz_localize(NEW_YORK)
-    return df.astype("float64")
-
-
-def good_rows(days: list[date], base: float = 15.0) -> list[Row]:
-    return [(d.isoformat(), base + i, base + 0.8 + i, base - 0.4 + i, base + 0.3 + i, 1_000_000.0 + i)
-            for i, d in enumerate(days)]
-
-
-def bars_frame(rows: list[Row]) -> pd.DataFrame:
-    """Return rows as a cleaned bars frame (what ``Store.append_bars`` takes)."""
-    return yahoo_like(rows).tz_localize(None).rename(columns=str.lower).rename_axis("date")
 
 
 class FakeSource:
@@ -172,79 +139,3 @@ class StubServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)
-
-
-# --- store inspection --------------------------------------------------------------------------------------
-
-
-def table_counts(path: Path) -> dict[str, int]:
-    """Return the row count of each table of the store file (0 for a missing file or table); raw sqlite3."""
-    if not path.exists():
-        return dict.fromkeys(TABLES, 0)
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return {t: (con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] if t in present else 0) for t in TABLES}
-    finally:
-        con.close()
-
-
-def raw_bars(path: Path, symbol: str | None = None) -> list[tuple]:
-    """Return every stored bar row with all its columns (to prove nothing was overwritten)."""
-    if not path.exists():
-        return []
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        sql = "SELECT symbol, date, open, high, low, close, volume, source, fetched_at FROM bars"
-        if symbol is None:
-            return con.execute(sql + " ORDER BY symbol, date").fetchall()
-        return con.execute(sql + " WHERE symbol = ? ORDER BY date", (symbol,)).fetchall()
-    finally:
-        con.close()
-
-
-def integrity(path: Path) -> str:
-    con = sqlite3.connect(path)
-    try:
-        return str(con.execute("PRAGMA integrity_check").fetchone()[0])
-    finally:
-        con.close()
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-# --- report ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RowReport:
-    """Rows before/after each scenario, printed as a table at the end of a test module (visible with -s)."""
-
-    title: str
-    columns: tuple[str, ...]
-    rows: list[tuple[object, ...]] = field(default_factory=list)
-
-    def add(self, *values: object) -> None:
-        assert len(values) == len(self.columns)
-        self.rows.append(values)
-
-    def render(self) -> str:
-        cells = [tuple(str(c) for c in self.columns), *[tuple(str(v) for v in r) for r in self.rows]]
-        widths = [max(len(r[i]) for r in cells) for i in range(len(self.columns))]
-        lines = [" | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-        lines.insert(1, "-+-".join("-" * w for w in widths))
-        return "\n".join([f"\n== {self.title} ==", *lines])
-
-
-def report_fixture(title: str, columns: tuple[str, ...]) -> Callable[[], object]:
-    """Return a module-scoped fixture function yielding a :class:`RowReport` printed at module teardown."""
-
-    def fixture():
-        report = RowReport(title, columns)
-        yield report
-        if report.rows:
-            print(report.render())
-
-    return fixture

@@ -54,7 +54,7 @@ def param(at: AppTest, key: str) -> list[str]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _cells(line: str) -> list[str]:
+def cells(line: str) -> list[str]:
     parts = re.split(r"(?<!\\)\|", line.strip())[1:-1]
     return [re.sub(r"\\(.)", r"\1", p.strip()) for p in parts]
 
@@ -66,8 +66,8 @@ def markdown_tables(at: AppTest) -> list[pd.DataFrame]:
         lines = str(element.value).splitlines()
         for i in range(len(lines) - 1):
             if lines[i].startswith("|") and re.fullmatch(r"\|(?:-+:?\|)+", lines[i + 1].strip()):
-                header = _cells(lines[i])
-                body = [_cells(line) for line in lines[i + 2:] if line.startswith("|")]
+                header = cells(lines[i])
+                body = [cells(line) for line in lines[i + 2:] if line.startswith("|")]
                 tables.append(pd.DataFrame(body, columns=header))
     return tables
 

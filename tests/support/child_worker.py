@@ -2,7 +2,7 @@
 
 Used by ``tests/marketdata/test_worker.py`` and the deployment test to run real worker processes without Yahoo::
 
-    python tests/reliability/child_worker.py STORE DATA_DIR DELAY [wait] [loop=SECONDS] [symbols=A,B] [actions]
+    python tests/support/child_worker.py STORE DATA_DIR DELAY [wait] [loop=SECONDS] [symbols=A,B] [actions]
 
 STORE is an SQLite path or a ``postgresql://`` URL. The source answers every symbol with eight good bars after its
 last bundled (or stored) one, taking DELAY seconds per request, and prints ``fetch SYMBOL`` before each answer; an
@@ -34,8 +34,12 @@ from marketdata.config import Settings, load_settings  # noqa: E402
 from marketdata.repository import Repository  # noqa: E402
 from marketdata.sources import NoData, SourceError  # noqa: E402
 from marketdata.store import is_postgres_url  # noqa: E402
-from tests.conftest import weekdays_after  # noqa: E402
-from tests.reliability.helpers import freeze_new_york, good_rows, yahoo_like  # noqa: E402
+from tests.support.bars import (  # noqa: E402
+    good_rows,
+    weekdays_after,
+    yahoo_like,
+)
+from tests.support.sources import freeze_new_york  # noqa: E402
 
 FIRM = "Child Worker Research"
 
