@@ -651,157 +651,245 @@ def pooled(store: dict, app: str) -> list[float]:
     return [v for (a, _), values in store.items() if a == app for v in values]
 
 
-def report(res: Results, info: dict[str, str], tickers: tuple[str, ...], reps: int, reruns: int) -> str:
-    lines: list[str] = []
-    emit = lines.append
-    emit("## Browser benchmark: project vs floor vs naive peer\n")
-    emit(f"- Machine: {info['cpu']}, {info['cores']} logical cores; Python {info['python']}; "
-         f"Chromium {info['chromium']}; Streamlit {info['streamlit']}, plotly {info['plotly']}")
-    emit(f"- Load average (1/5/15 min): {info['load_start']} at start, {info['load_end']} at end; "
-         f"run took {info['duration']}; {info['when']}")
-    emit(f"- Repetitions: {reps} (medians); tickers: {', '.join(tickers)}; reruns per CPU figure: {reruns}. "
-         "Noisy shared machine: read the ratios (same run, interleaved apps) before the absolute times.\n")
+APPS = ("project", "floor", "naive")
+#: One row of the summary table: label, project, floor and peer values, budget, verdict, decimals shown.
+SummaryRow = tuple[str, float | None, float | None, float | None, str, bool | None, int]
 
-    p, f, n = "project", "floor", "naive"
-    rows: list[tuple[str, float | None, float | None, float | None, str, bool | None, int]] = []
 
-    def row(label, pv, fv, nv, budget="", ok=None, digits=0):
-        rows.append((label, pv, fv, nv, budget, ok, digits))
+def summary_row(label: str, pv: float | None, fv: float | None, nv: float | None, budget: str = "",
+                ok: bool | None = None, digits: int = 0) -> SummaryRow:
+    return (label, pv, fv, nv, budget, ok, digits)
 
-    health = {a: median(res.health.get(a, [])) for a in (p, f, n)}
-    row("Server start → healthy (s)", health[p], health[f], health[n], digits=2)
+
+def report_header(info: dict[str, str], tickers: tuple[str, ...], reps: int, reruns: int) -> list[str]:
+    """The title and the run's machine, load, repetitions and tickers."""
+    return [
+        "## Browser benchmark: project vs floor vs naive peer\n",
+        f"- Machine: {info['cpu']}, {info['cores']} logical cores; Python {info['python']}; "
+        f"Chromium {info['chromium']}; Streamlit {info['streamlit']}, plotly {info['plotly']}",
+        f"- Load average (1/5/15 min): {info['load_start']} at start, {info['load_end']} at end; "
+        f"run took {info['duration']}; {info['when']}",
+        f"- Repetitions: {reps} (medians); tickers: {', '.join(tickers)}; reruns per CPU figure: {reruns}. "
+        "Noisy shared machine: read the ratios (same run, interleaved apps) before the absolute times.\n",
+    ]
+
+
+def page_load_rows(res: Results, tickers: tuple[str, ...]) -> list[SummaryRow]:
+    """Server start, time to chart (cold and warm, pooled and slowest ticker) and the repeat visit."""
+    p, f, n = APPS
+    health = {a: median(res.health.get(a, [])) for a in APPS}
+    rows = [summary_row("Server start → healthy (s)", health[p], health[f], health[n], digits=2)]
     for label, store in (("cold", res.cold), ("warm", res.warm)):
-        pv, fv, nv = (median(pooled(store, a)) for a in (p, f, n))
+        pv, fv, nv = (median(pooled(store, a)) for a in APPS)
         per_ticker = [median(store.get((p, t), [])) for t in tickers]
         worst = max((v for v in per_ticker if v is not None), default=None)
         ok = None if pv is None or fv is None else pv <= CHART_VS_FLOOR * fv
-        row(f"Time to chart, {label}, all tickers (ms)", pv, fv, nv, f"≤ {CHART_VS_FLOOR} × floor", ok)
+        rows.append(summary_row(f"Time to chart, {label}, all tickers (ms)", pv, fv, nv,
+                                f"≤ {CHART_VS_FLOOR} × floor", ok))
         ok = None if worst is None or fv is None else worst <= CHART_VS_FLOOR * fv
         nworst = max((median(store.get((n, t), [])) or 0 for t in tickers), default=None)
-        row(f"Time to chart, {label}, slowest ticker (ms)", worst, fv, nworst, f"≤ {CHART_VS_FLOOR} × floor", ok)
-    row("Time to chart, repeat visit in the same context (HTTP cache), first ticker (ms)",
-        *(median(res.repeat.get(a, [])) for a in (p, f, n)))
+        rows.append(summary_row(f"Time to chart, {label}, slowest ticker (ms)", worst, fv, nworst,
+                                f"≤ {CHART_VS_FLOOR} × floor", ok))
+    rows.append(summary_row("Time to chart, repeat visit in the same context (HTTP cache), first ticker (ms)",
+                            *(median(res.repeat.get(a, [])) for a in APPS)))
+    return rows
+
+
+def interaction_rows(res: Results) -> list[SummaryRow]:
+    """Ticker switches, the overlay, legend and value-tag toggles, against the peer's cached switch."""
+    p, _f, n = APPS
+    rows = []
     peer_switch = median(res.switch_cached.get(n, []))
     peer_first = median(res.switch_uncached.get(n, []))
     for label, pv, nv in (("Ticker switch, symbol not loaded yet (ms)", median(res.switch_uncached.get(p, [])),
                            peer_first),
                           ("Ticker switch, cached (ms)", median(res.switch_cached.get(p, [])), peer_switch)):
         ok = None if pv is None or nv is None else pv <= INTERACTION_VS_PEER * nv
-        row(label, pv, None, nv, f"≤ {INTERACTION_VS_PEER} × peer switch", ok)
+        rows.append(summary_row(label, pv, None, nv, f"≤ {INTERACTION_VS_PEER} × peer switch", ok))
     tv = median(res.toggle)
     ok = None if tv is None or peer_switch is None else tv <= INTERACTION_VS_PEER * peer_switch
-    row("Overlay toggle EMA50 off/on (ms; peer: its cached switch)", tv, None, peer_switch,
-        f"≤ {INTERACTION_VS_PEER} × peer switch", ok)
+    rows.append(summary_row("Overlay toggle EMA50 off/on (ms; peer: its cached switch)", tv, None, peer_switch,
+                            f"≤ {INTERACTION_VS_PEER} × peer switch", ok))
     lv = median(res.legend_toggle)
     ok = None if lv is None or peer_switch is None else lv <= LEGEND_VS_PEER * peer_switch
-    row("Legend toggle EMA 50 hide/show, in the browser only (ms; peer: its cached switch)",
-        lv, None, peer_switch, f"≤ {LEGEND_VS_PEER} × peer switch", ok)
-    row("Value tag toggle EMA 50 hide/show, in the browser only (ms; peer: its cached switch)",
-        median(res.tag_toggle), None, peer_switch)
-    chart = {a: median(pooled(res.chart_bytes, a)) for a in (p, f, n)}
+    rows.append(summary_row("Legend toggle EMA 50 hide/show, in the browser only (ms; peer: its cached switch)",
+                            lv, None, peer_switch, f"≤ {LEGEND_VS_PEER} × peer switch", ok))
+    rows.append(summary_row("Value tag toggle EMA 50 hide/show, in the browser only (ms; peer: its cached switch)",
+                            median(res.tag_toggle), None, peer_switch))
+    return rows
+
+
+def byte_rows(res: Results, tickers: tuple[str, ...]) -> list[SummaryRow]:
+    """The plotly_chart message's size against its budget, and websocket bytes per page load and interaction."""
+    p, f, n = APPS
+    chart = {a: median(pooled(res.chart_bytes, a)) for a in APPS}
     worst_chart = max((median(res.chart_bytes.get((p, t), [])) or 0 for t in tickers), default=None)
-    row("Chart payload, plotly_chart message, 1Y view (KB)", chart[p], chart[f], chart[n],
-        f"≤ {CHART_PAYLOAD_KB:.0f} KB", None if chart[p] is None else chart[p] <= CHART_PAYLOAD_KB, 1)
-    row("Chart payload, largest ticker (KB)", worst_chart, chart[f],
-        max((median(res.chart_bytes.get((n, t), [])) or 0 for t in tickers), default=None),
-        f"≤ {CHART_PAYLOAD_KB:.0f} KB", None if worst_chart is None else worst_chart <= CHART_PAYLOAD_KB, 1)
-    row("Websocket bytes, whole page load (KB)", *(median(pooled(res.page_bytes, a)) for a in (p, f, n)), digits=1)
-    row("Websocket bytes per ticker switch (KB)", median(res.switch_bytes.get(p, [])), None,
-        median(res.switch_bytes.get(n, [])), digits=1)
-    row("Websocket bytes per overlay toggle (KB)", median(res.toggle_bytes), None, None, digits=1)
-    rc = {a: res.rerun_cpu_ms.get(a) for a in (p, f, n)}
+    return [
+        summary_row("Chart payload, plotly_chart message, 1Y view (KB)", chart[p], chart[f], chart[n],
+                    f"≤ {CHART_PAYLOAD_KB:.0f} KB", None if chart[p] is None else chart[p] <= CHART_PAYLOAD_KB, 1),
+        summary_row("Chart payload, largest ticker (KB)", worst_chart, chart[f],
+                    max((median(res.chart_bytes.get((n, t), [])) or 0 for t in tickers), default=None),
+                    f"≤ {CHART_PAYLOAD_KB:.0f} KB", None if worst_chart is None else worst_chart <= CHART_PAYLOAD_KB,
+                    1),
+        summary_row("Websocket bytes, whole page load (KB)", *(median(pooled(res.page_bytes, a)) for a in APPS),
+                    digits=1),
+        summary_row("Websocket bytes per ticker switch (KB)", median(res.switch_bytes.get(p, [])), None,
+                    median(res.switch_bytes.get(n, [])), digits=1),
+        summary_row("Websocket bytes per overlay toggle (KB)", median(res.toggle_bytes), None, None, digits=1),
+    ]
+
+
+def server_cpu_rows(res: Results) -> list[SummaryRow]:
+    """Server CPU per rerun (raw, less the idle background, above the floor's), idle, per interaction, at start."""
+    p, f, n = APPS
+    rc = {a: res.rerun_cpu_ms.get(a) for a in APPS}
     net = {a: None if rc[a] is None else rc[a] - res.idle_cpu.get(a, 0.0) * res.rerun_wall_ms.get(a, 0.0) / 1000
-           for a in (p, f, n)}
-    row("Server CPU per rerun, cached data, whole script run (ms)", rc[p], rc[f], rc[n],
-        f"≤ {RERUN_CPU_MS:.0f} ms", None if rc[p] is None else rc[p] <= RERUN_CPU_MS)
-    row("… less the idle server's background CPU over the same wall time (ms)", net[p], net[f], net[n],
-        f"≤ {RERUN_CPU_MS:.0f} ms", None if net[p] is None else net[p] <= RERUN_CPU_MS)
+           for a in APPS}
     above = None if net[p] is None or net[f] is None else net[p] - net[f]
-    row("… the project's rerun above the floor's (ms; the floor's own run is Streamlit + plotly overhead)",
-        above, None, None, f"≤ {RERUN_CPU_MS:.0f} ms", None if above is None else above <= RERUN_CPU_MS)
-    row("Idle server background CPU, page connected (ms per s)", *(res.idle_cpu.get(a) for a in (p, f, n)), digits=1)
-    row("Wall time per rerun ('r' → script_finished → idle, ms)", *(res.rerun_wall_ms.get(a) for a in (p, f, n)))
-    row("Server CPU per cached ticker switch (ms)", res.switch_cpu_ms.get(p), None, res.switch_cpu_ms.get(n))
-    row("Server CPU per overlay toggle (fragment run, ms)", res.toggle_cpu_ms, None, None)
-    row("Server CPU, start + first page (ms)", *(median(res.cold_cpu.get(a, [])) for a in (p, f, n)))
-    row("Script runs during a cold visit", *(median(res.cold_runs.get(a, [])) for a in (p, f, n)))
-    peer_ta = median([v for vs in res.compute.get("peer ta EMA+BB", {}).values() for v in vs])
-    for name in ("indicator_frame", "build_picture"):
-        pv = median([v for vs in res.compute.get(name, {}).values() for v in vs])
-        row(f"In-process `{name}` per ticker (ms; peer: ta EMA+BB)", pv, None, peer_ta, digits=2)
-    pv = median([v for vs in res.compute.get("chart build + serialize (project 1Y)", {}).values() for v in vs])
-    nv = median([v for vs in res.compute.get("chart build + serialize (peer, full history)", {}).values() for v in vs])
-    row("In-process chart build + st.plotly_chart serialization (ms)", pv, None, nv, digits=1)
+    return [
+        summary_row("Server CPU per rerun, cached data, whole script run (ms)", rc[p], rc[f], rc[n],
+                    f"≤ {RERUN_CPU_MS:.0f} ms", None if rc[p] is None else rc[p] <= RERUN_CPU_MS),
+        summary_row("… less the idle server's background CPU over the same wall time (ms)", net[p], net[f], net[n],
+                    f"≤ {RERUN_CPU_MS:.0f} ms", None if net[p] is None else net[p] <= RERUN_CPU_MS),
+        summary_row("… the project's rerun above the floor's (ms; the floor's own run is Streamlit + plotly overhead)",
+                    above, None, None, f"≤ {RERUN_CPU_MS:.0f} ms", None if above is None else above <= RERUN_CPU_MS),
+        summary_row("Idle server background CPU, page connected (ms per s)", *(res.idle_cpu.get(a) for a in APPS),
+                    digits=1),
+        summary_row("Wall time per rerun ('r' → script_finished → idle, ms)",
+                    *(res.rerun_wall_ms.get(a) for a in APPS)),
+        summary_row("Server CPU per cached ticker switch (ms)", res.switch_cpu_ms.get(p), None,
+                    res.switch_cpu_ms.get(n)),
+        summary_row("Server CPU per overlay toggle (fragment run, ms)", res.toggle_cpu_ms, None, None),
+        summary_row("Server CPU, start + first page (ms)", *(median(res.cold_cpu.get(a, [])) for a in APPS)),
+        summary_row("Script runs during a cold visit", *(median(res.cold_runs.get(a, [])) for a in APPS)),
+    ]
 
-    emit("| Figure | Project | Floor | Naive peer | Project / floor | Project / peer | Budget | Result |")
-    emit("|---|---:|---:|---:|---:|---:|---|---|")
+
+def computation_rows(res: Results) -> list[SummaryRow]:
+    """In-process indicator, picture and chart-build times (all tickers pooled) against the peer's."""
+
+    def pooled_compute(name: str) -> float | None:
+        return median([v for vs in res.compute.get(name, {}).values() for v in vs])
+
+    peer_ta = pooled_compute("peer ta EMA+BB")
+    rows = [summary_row(f"In-process `{name}` per ticker (ms; peer: ta EMA+BB)", pooled_compute(name), None,
+                        peer_ta, digits=2) for name in ("indicator_frame", "build_picture")]
+    rows.append(summary_row("In-process chart build + st.plotly_chart serialization (ms)",
+                            pooled_compute("chart build + serialize (project 1Y)"), None,
+                            pooled_compute("chart build + serialize (peer, full history)"), digits=1))
+    return rows
+
+
+def summary_table(rows: list[SummaryRow]) -> list[str]:
+    """The summary rows as a Markdown table with the ratios to floor and peer and each budget's verdict."""
+    lines = ["| Figure | Project | Floor | Naive peer | Project / floor | Project / peer | Budget | Result |",
+             "|---|---:|---:|---:|---:|---:|---|---|"]
     for label, pv, fv, nv, budget, ok, digits in rows:
-        emit(f"| {label} | {fmt(pv, digits)} | {fmt(fv, digits)} | {fmt(nv, digits)} | {ratio(pv, fv)} | "
-             f"{ratio(pv, nv)} | {budget} | {verdict(ok)} |")
+        lines.append(f"| {label} | {fmt(pv, digits)} | {fmt(fv, digits)} | {fmt(nv, digits)} | {ratio(pv, fv)} | "
+                     f"{ratio(pv, nv)} | {budget} | {verdict(ok)} |")
+    return lines
 
-    emit("\n### Time to chart per ticker (median ms)\n")
-    emit("| Ticker | Project cold | Naive cold | Project warm | Naive warm | Project cold / floor | "
-         "Project warm / floor |")
-    emit("|---|---:|---:|---:|---:|---:|---:|")
+
+def chart_time_per_ticker_table(res: Results, tickers: tuple[str, ...]) -> list[str]:
+    """Cold and warm time to chart per ticker, project and peer, against the floor."""
+    p, f, n = APPS
+    lines = ["\n### Time to chart per ticker (median ms)\n",
+             "| Ticker | Project cold | Naive cold | Project warm | Naive warm | Project cold / floor | "
+             "Project warm / floor |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     fc, fw = median(pooled(res.cold, f)), median(pooled(res.warm, f))
     for t in tickers:
         pc, nc = median(res.cold.get((p, t), [])), median(res.cold.get((n, t), []))
         pw, nw = median(res.warm.get((p, t), [])), median(res.warm.get((n, t), []))
-        emit(f"| {t} | {fmt(pc)} | {fmt(nc)} | {fmt(pw)} | {fmt(nw)} | {ratio(pc, fc)} | {ratio(pw, fw)} |")
-    emit(f"| floor (`/`) | {fmt(fc)} cold | | {fmt(fw)} warm | | | |")
+        lines.append(f"| {t} | {fmt(pc)} | {fmt(nc)} | {fmt(pw)} | {fmt(nw)} | {ratio(pc, fc)} | {ratio(pw, fw)} |")
+    lines.append(f"| floor (`/`) | {fmt(fc)} cold | | {fmt(fw)} warm | | | |")
+    return lines
 
-    emit("\n### In-process computation per ticker (median ms)\n")
+
+def computation_per_ticker_table(res: Results, tickers: tuple[str, ...]) -> list[str]:
+    """Every in-process measure per ticker, and build_picture over the peer's ta computation."""
     names = list(res.compute)
-    emit("| Ticker | " + " | ".join(names) + " | build_picture / peer ta |")
-    emit("|---|" + "---:|" * (len(names) + 1))
+    lines = ["\n### In-process computation per ticker (median ms)\n",
+             "| Ticker | " + " | ".join(names) + " | build_picture / peer ta |",
+             "|---|" + "---:|" * (len(names) + 1)]
     for t in tickers:
         vals = [median(res.compute[name].get(t, [])) for name in names]
         bp, pt = median(res.compute["build_picture"].get(t, [])), median(res.compute["peer ta EMA+BB"].get(t, []))
-        emit(f"| {t} | " + " | ".join(fmt(v, 2) for v in vals) + f" | {ratio(bp, pt)} |")
+        lines.append(f"| {t} | " + " | ".join(fmt(v, 2) for v in vals) + f" | {ratio(bp, pt)} |")
+    return lines
 
-    emit("\n### Where the time goes (one warm visit per page with a CDP session; ms from the document request)\n")
-    keys = [("html", "HTML response"), ("dcl", "DOMContentLoaded"), ("ws_open", "websocket handshake"),
-            ("first_msg", "first ForwardMsg"), ("plotly_msg", "plotly element received"),
-            ("chart", "chart SVG in DOM"), ("finished", "script_finished received"),
-            ("TaskDuration", "renderer main-thread busy (total)"), ("ScriptDuration", "… of which JS"),
-            ("LayoutDuration", "… layout"), ("RecalcStyleDuration", "… style recalc"),
-            ("http_kb", "HTTP bytes (KB, encoded)"), ("heap_mb", "JS heap used (MB)"), ("nodes", "DOM nodes")]
-    apps = [a for a in (p, f, n) if res.timeline.get(a)]
-    emit("| Milestone | " + " | ".join(apps) + " |")
-    emit("|---|" + "---:|" * len(apps))
-    for key, label in keys:
+
+TIMELINE_MILESTONES = [
+    ("html", "HTML response"), ("dcl", "DOMContentLoaded"), ("ws_open", "websocket handshake"),
+    ("first_msg", "first ForwardMsg"), ("plotly_msg", "plotly element received"),
+    ("chart", "chart SVG in DOM"), ("finished", "script_finished received"),
+    ("TaskDuration", "renderer main-thread busy (total)"), ("ScriptDuration", "… of which JS"),
+    ("LayoutDuration", "… layout"), ("RecalcStyleDuration", "… style recalc"),
+    ("http_kb", "HTTP bytes (KB, encoded)"), ("heap_mb", "JS heap used (MB)"), ("nodes", "DOM nodes")]
+
+
+def timeline_table(res: Results) -> list[str]:
+    """The CDP timeline of one warm visit per app: milestones, renderer main-thread totals, bytes, heap, nodes."""
+    apps = [a for a in APPS if res.timeline.get(a)]
+    lines = ["\n### Where the time goes (one warm visit per page with a CDP session; ms from the document request)\n",
+             "| Milestone | " + " | ".join(apps) + " |",
+             "|---|" + "---:|" * len(apps)]
+    for key, label in TIMELINE_MILESTONES:
         cells = [fmt(median([v[key] for v in res.timeline[a] if key in v]), 0) for a in apps]
-        emit(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
 
-    if res.split:
-        emit("\n### Interactions split (median ms; BackMsg = the widget change sent on the websocket, CDP clock)\n")
-        emit("| App | Interaction | pointer-down → chart drawn | BackMsg → chart message | BackMsg → script_finished "
-             "| chart drawn after its message (difference) |")
-        emit("|---|---|---:|---:|---:|---:|")
-        for (app, what), samples in res.split.items():
-            total = median([s[0] for s in samples])
-            msg = median([s[1] for s in samples if s[1] is not None])
-            done = median([s[2] for s in samples if s[2] is not None])
-            after = None if total is None or msg is None else total - msg
-            emit(f"| {app} | {what} | {fmt(total)} | {fmt(msg)} | {fmt(done)} | {fmt(after)} |")
 
-    if res.js_self:
-        apps = [a for a in (p, f, n) if a in res.js_self]
-        top: list[str] = []
-        for a in apps:
-            top += [k for k, _ in sorted(res.js_self[a].items(), key=lambda kv: -kv[1])[:10] if k not in top]
-        emit("\n### JS self time per script chunk (one traced warm visit, ms; V8 sampling profiler)\n")
-        emit("| Chunk | " + " | ".join(apps) + " |")
-        emit("|---|" + "---:|" * len(apps))
-        for k in sorted(top, key=lambda k: -res.js_self.get(p, {}).get(k, 0)):
-            emit(f"| {k} | " + " | ".join(fmt(res.js_self[a].get(k)) for a in apps) + " |")
-        emit("| total sampled | " + " | ".join(fmt(sum(res.js_self[a].values())) for a in apps) + " |")
+def interaction_split_table(res: Results) -> list[str]:
+    """Each warm interaction split into server (BackMsg → chart message) and browser time; empty without data."""
+    if not res.split:
+        return []
+    lines = ["\n### Interactions split (median ms; BackMsg = the widget change sent on the websocket, CDP clock)\n",
+             "| App | Interaction | pointer-down → chart drawn | BackMsg → chart message | BackMsg → script_finished "
+             "| chart drawn after its message (difference) |",
+             "|---|---|---:|---:|---:|---:|"]
+    for (app, what), samples in res.split.items():
+        total = median([s[0] for s in samples])
+        msg = median([s[1] for s in samples if s[1] is not None])
+        done = median([s[2] for s in samples if s[2] is not None])
+        after = None if total is None or msg is None else total - msg
+        lines.append(f"| {app} | {what} | {fmt(total)} | {fmt(msg)} | {fmt(done)} | {fmt(after)} |")
+    return lines
 
-    emit("\nHow each figure is measured: see the module docstring of `benchmarks/browser_bench.py`. KB = 1,000 bytes;"
-         " websocket sizes are frame payloads as the page receives them. The rerun CPU figure is the whole script"
-         " run of the page (every element, not only the chart) plus the server's websocket work.")
-    for note in res.notes:
-        emit(f"- {note}")
+
+def js_self_time_table(res: Results) -> list[str]:
+    """JS self time of each app's ten busiest script chunks (from ``--trace``), sorted by the project's; empty
+    without traces."""
+    if not res.js_self:
+        return []
+    apps = [a for a in APPS if a in res.js_self]
+    top: list[str] = []
+    for a in apps:
+        top += [k for k, _ in sorted(res.js_self[a].items(), key=lambda kv: -kv[1])[:10] if k not in top]
+    lines = ["\n### JS self time per script chunk (one traced warm visit, ms; V8 sampling profiler)\n",
+             "| Chunk | " + " | ".join(apps) + " |",
+             "|---|" + "---:|" * len(apps)]
+    for k in sorted(top, key=lambda k: -res.js_self.get("project", {}).get(k, 0)):
+        lines.append(f"| {k} | " + " | ".join(fmt(res.js_self[a].get(k)) for a in apps) + " |")
+    lines.append("| total sampled | " + " | ".join(fmt(sum(res.js_self[a].values())) for a in apps) + " |")
+    return lines
+
+
+def report_footer(res: Results) -> list[str]:
+    """Where the measures are explained, units, and the run's notes."""
+    return ["\nHow each figure is measured: see the module docstring of `benchmarks/browser_bench.py`. KB = 1,000 "
+            "bytes; websocket sizes are frame payloads as the page receives them. The rerun CPU figure is the whole "
+            "script run of the page (every element, not only the chart) plus the server's websocket work.",
+            *(f"- {note}" for note in res.notes)]
+
+
+def report(res: Results, info: dict[str, str], tickers: tuple[str, ...], reps: int, reruns: int) -> str:
+    """The whole Markdown report: header, summary table (with budgets), then the detail tables."""
+    rows = [*page_load_rows(res, tickers), *interaction_rows(res), *byte_rows(res, tickers), *server_cpu_rows(res),
+            *computation_rows(res)]
+    lines = [*report_header(info, tickers, reps, reruns), *summary_table(rows),
+             *chart_time_per_ticker_table(res, tickers), *computation_per_ticker_table(res, tickers),
+             *timeline_table(res), *interaction_split_table(res), *js_self_time_table(res), *report_footer(res)]
     return "\n".join(lines) + "\n"
 
 
