@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketdata import repository as repository_module
 from marketdata.actions import normalize_actions
 from marketdata.config import Settings
 from marketdata.repository import Repository
 from marketdata.sources import NoData, SourceError
 from tests.support.bars import weekdays_after
+from tests.support.sources import freeze_new_york
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_YORK = ZoneInfo("America/New_York")
@@ -68,18 +68,6 @@ class FakeSource:
 
 def settings(tmp_path: Path, offline: bool = False) -> Settings:
     return Settings(data_dir=tmp_path, offline=offline, refresh_timeout=1, refresh_interval=900, failure_cooldown=300)
-
-
-def freeze_new_york(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
-    """Make the repository believe it is ``moment`` (New York wall time)."""
-
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            aware = moment.replace(tzinfo=NEW_YORK)
-            return aware.astimezone(tz) if tz is not None else aware.replace(tzinfo=None)
-
-    monkeypatch.setattr(repository_module, "datetime", Frozen)
 
 
 def test_refresh_asks_only_for_bars_after_the_last_known_one_and_appends_them(tmp_path: Path) -> None:
