@@ -14,7 +14,8 @@ from indicators.levels import LevelParams, dynamic_levels, dynamic_levels_from_f
 from indicators.pivots import atr, pivots_with_provisional, tolerance
 from indicators.prepared import ToleranceSettings, prepare_bars
 from indicators.trendlines import TrendlineParams, detect_resistance_trendlines, detect_trendlines
-from tests.conftest import SYMBOLS, read_bars
+from tests.support.bars import read_bars
+from tests.support.project import SYMBOLS
 
 ASOF = date(2025, 6, 30)
 
