@@ -130,7 +130,7 @@ def _zone(value: object) -> Zone | None:
         return None
     if isinstance(value, list):
         return float(min(value)), float(max(value))
-    return float(value), float(value)  # type: ignore[arg-type]
+    return float(value), float(value)
 
 
 def gap_pct(a: Zone, b: Zone) -> float:

@@ -171,7 +171,7 @@ class Runner:
     async def one_page(self, query: str) -> PageLoad:
         """A full page load in a fresh session (new connection), closed afterwards."""
         self.sessions += 1
-        async with StreamlitSession(self.server.url, timeout=LOAD_TIMEOUT, **self.session_options) as session:  # type: ignore[arg-type]
+        async with StreamlitSession(self.server.url, timeout=LOAD_TIMEOUT, **self.session_options) as session:
             return await session.load(query)
 
     def _measure(self, phase: Phase, coro_factory) -> Phase:
@@ -225,7 +225,7 @@ class Runner:
                 soak.sessions += 1
                 self.sessions += 1
                 async with StreamlitSession(self.server.url, timeout=LOAD_TIMEOUT,
-                                            **self.session_options) as session:  # type: ignore[arg-type]
+                                            **self.session_options) as session:
                     for page in range(pages):
                         if page:
                             await asyncio.sleep(rng.uniform(0.5, 2.0))  # reads, then picks another ticker

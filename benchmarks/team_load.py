@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             assert team.nginx is not None
             options = {"resolve": "127.0.0.1", "cookies": True,
                        "ssl_context": ssl.create_default_context(cafile=str(team.nginx.cert))}
-            runners[replicas] = Runner(ReplicaSet(team), deadline, options)  # type: ignore[arg-type]
+            runners[replicas] = Runner(ReplicaSet(team), deadline, options)
         singles: dict[int, Phase] = {}
         for replicas, runner in runners.items():
             for _ in range(replicas):  # cold: every page on every replica (sessions spread by their cookies)

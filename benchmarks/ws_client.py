@@ -163,15 +163,15 @@ class StreamlitSession:
             extra["additional_headers"] = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         self.ws = await connect(
             self.ws_url,
-            origin=self.base_url,  # type: ignore[arg-type]
-            subprotocols=list(SUBPROTOCOLS),  # type: ignore[list-item]
+            origin=self.base_url,
+            subprotocols=list(SUBPROTOCOLS),
             proxy=None,  # loopback only, never through an environment proxy
             max_size=MAX_MESSAGE_BYTES,
             open_timeout=self.timeout,
             ping_interval=None,
             close_timeout=5,
             user_agent_header="levels-load-benchmark",
-            **extra,  # type: ignore[arg-type]
+            **extra,
         )
 
     async def close(self) -> None:

@@ -27,15 +27,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
+from indicators.moving_averages import EMA_WINDOWS, SMA_WINDOWS
 from indicators.windows import RANGE_PRESETS
 from marketdata.symbols import DEFAULT_UNIVERSE, InvalidSymbol, normalize_symbol
 
+_EMA_OVERLAYS = tuple(f"EMA{w}" for w in EMA_WINDOWS)  # the windows' one owner: indicators.moving_averages
+_SMA_OVERLAYS = tuple(f"SMA{w}" for w in SMA_WINDOWS)
 OVERLAYS: tuple[str, ...] = (
-    "EMA20", "EMA50", "EMA100", "EMA200", "SMA20", "SMA50", "SMA200", "BB", "Targets", "Trendlines", "Levels",
-    "Crosses", "Volume",
+    *_EMA_OVERLAYS, *_SMA_OVERLAYS, "BB", "Targets", "Trendlines", "Levels", "Crosses", "Volume",
 )
 #: Overlays shown when the URL says nothing: every one but the simple moving averages (opt-in).
-DEFAULT_OVERLAYS: tuple[str, ...] = tuple(o for o in OVERLAYS if not o.startswith("SMA"))
+DEFAULT_OVERLAYS: tuple[str, ...] = tuple(o for o in OVERLAYS if o not in _SMA_OVERLAYS)
 SCALES: tuple[str, ...] = ("linear", "log")
 DEFAULT_RANGE = "1Y"
 KEYS: tuple[str, ...] = ("symbol", "asof", "range", "scale", "show", "legend")

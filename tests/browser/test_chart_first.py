@@ -109,7 +109,7 @@ def test_the_chart_comes_first_legible_in_light_and_dark(new_context, app_url, d
     background = _hex(geo["appBackground"])
     assert background == BACKGROUND[scheme], (scheme, background)
     assert _hex(geo["paper"]) == background
-    palette = set(PALETTES[scheme].lines().values())  # type: ignore[index]
+    palette = set(PALETTES[scheme].lines().values())
     for tag in geo["tags"]:
         color = _hex(tag["fill"])
         assert color in palette, (tag["text"], color)

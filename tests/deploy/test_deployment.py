@@ -121,7 +121,7 @@ def db_rows(team, sql: str) -> list[tuple[object, ...]]:
     import psycopg
 
     with psycopg.connect(team.database_url, autocommit=True) as conn:
-        return [tuple(plain(v) for v in row) for row in conn.execute(sql).fetchall()]  # type: ignore[arg-type]
+        return [tuple(plain(v) for v in row) for row in conn.execute(sql).fetchall()]
 
 
 def run_child_worker(team, *flags: str) -> list[str]:
@@ -384,7 +384,7 @@ def _handshake(team, host: str, origin: str | None, replica: object | None = Non
     if replica is None:
         sock = _tls(team, "levels.test")
     else:
-        sock = socket.create_connection(("127.0.0.1", replica.port), timeout=15)  # type: ignore[attr-defined]
+        sock = socket.create_connection(("127.0.0.1", replica.port), timeout=15)
     with sock:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         answer = b""

@@ -349,7 +349,7 @@ def test_another_processs_writes_reach_a_reader_within_its_version_ttl(backend: 
     time.sleep(1.1)
     assert reader.versions().of("bars", "CIFR") > seen.of("bars", "CIFR")
 
-    child = Child(Path(backend.target) if backend.name == "sqlite" else backend.target,  # type: ignore[arg-type]
+    child = Child(Path(backend.target) if backend.name == "sqlite" else backend.target,
                   "OTHER", 0, 3, 10, 1)
     assert child.finish(60) == 0, "".join(child.stderr)[-2000:]
     time.sleep(1.1)
@@ -410,8 +410,8 @@ def test_two_processes_writing_at_once_lose_nothing(backend: Backend, start: str
     if start == "existing":
         backend.store().append_bars("BASE", batch_frame(0, 500, 9), "seed")
     target = Path(backend.target) if backend.name == "sqlite" else backend.target
-    a = Child(target, "PAIR", 0, 150, 20, 1, "wait")  # type: ignore[arg-type]
-    b = Child(target, "PAIR", 1500, 150, 20, 2, "wait", "reverse")  # type: ignore[arg-type]
+    a = Child(target, "PAIR", 0, 150, 20, 1, "wait")
+    b = Child(target, "PAIR", 1500, 150, 20, 2, "wait", "reverse")
     try:
         a.wait_for("ready")
         b.wait_for("ready")
@@ -444,7 +444,7 @@ def test_sigkill_in_the_middle_of_transactions_keeps_every_committed_one(backend
     rng = np.random.default_rng(20261130)
     for round_ in range(3):
         symbol = f"K{round_}"
-        child = Child(target, symbol, 0, 5000, 200, round_)  # type: ignore[arg-type]
+        child = Child(target, symbol, 0, 5000, 200, round_)
         try:
             child.wait_for(f"begin {int(rng.integers(2, 15))}")
             time.sleep(float(rng.uniform(0.0, 0.02)))

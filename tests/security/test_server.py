@@ -107,7 +107,7 @@ class Server:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
         conn.request(method, path, headers=headers or {})
         response = conn.getresponse()
-        response.body = response.read()  # type: ignore[attr-defined]
+        response.body = response.read()
         conn.close()
         return response
 
@@ -201,7 +201,7 @@ def test_plain_http_with_a_foreign_host_gets_only_the_empty_page_shell(server: S
     """
     response = server.get("/", {"Host": "evil.example"})
     assert response.status == 200
-    body = response.body.decode(errors="replace")  # type: ignore[attr-defined]
+    body = response.body.decode(errors="replace")
     assert "<noscript>" in body or "<div id=\"root\"" in body
     for data in ("CIFR", "CLSK", "technical levels", "JPMorgan"):
         assert data not in body
@@ -213,7 +213,7 @@ def test_cross_origin_http_gets_no_cors_grant(server: Server) -> None:
     assert response.getheader("Access-Control-Allow-Origin") is None
     allowed = server.get("/_stcore/host-config", {"Origin": "http://localhost:8501"})
     assert allowed.getheader("Access-Control-Allow-Origin") == "http://localhost:8501"
-    config = json.loads(allowed.body)  # type: ignore[attr-defined]
+    config = json.loads(allowed.body)
     assert config["allowedOrigins"] == [], "a parent page could drive the app through postMessage"
 
 
@@ -226,7 +226,7 @@ def test_upload_without_xsrf_token_is_refused(server: Server) -> None:
                                   "/.streamlit/config.toml", "/media/../../etc/passwd", "/static/../../etc/passwd"])
 def test_project_files_are_not_served(server: Server, path: str) -> None:
     response = server.get(path)
-    body = response.body  # type: ignore[attr-defined]
+    body = response.body
     assert response.status in (200, 400, 403, 404)
     assert b"root:" not in body and b"gatherUsageStats" not in body and b"Technical levels dashboard" not in body
 

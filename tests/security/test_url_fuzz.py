@@ -215,7 +215,7 @@ def _access_log() -> _AccessLog:
     if log is None:
         log = _AccessLog()
         sys.addaudithook(log.hook)
-        sys._levels_security_access_log = log  # type: ignore[attr-defined]
+        sys._levels_security_access_log = log
     return log
 
 

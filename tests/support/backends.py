@@ -50,7 +50,7 @@ class Backend:
         base: dict[str, object] = {"data_dir": self.data_dir, "offline": False, "refresh_timeout": 1.0,
                                    "refresh_interval": 900.0, "failure_cooldown": 300.0, "version_ttl": 0.0,
                                    "database_url": self.target if self.name == "postgres" else None}
-        return Settings(**{**base, **overrides})  # type: ignore[arg-type]
+        return Settings(**{**base, **overrides})
 
     def raw(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         """Run ``sql`` (``?`` placeholders) with the engine's own driver; rows with dates and times as text."""
@@ -67,7 +67,7 @@ class Backend:
             import psycopg
 
             with psycopg.connect(self.target, autocommit=True) as conn:
-                cur = conn.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+                cur = conn.execute(sql.replace("?", "%s"), params)
                 rows = cur.fetchall() if cur.description else []
         return [tuple(plain(v) for v in row) for row in rows]
 

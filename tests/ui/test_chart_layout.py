@@ -83,7 +83,7 @@ def _numbers(value: object) -> np.ndarray:
 
 def spec(symbol: str, style: ChartStyle, asof: date | None = date(2025, 11, 24), **view: object) -> dict:
     picture = build_picture(symbol, read_bars(symbol), ACTIONS, asof)
-    fig = build_figure(picture.frame, ACTIONS, ViewState(symbol=symbol, asof=picture.asof, **view),  # type: ignore
+    fig = build_figure(picture.frame, ACTIONS, ViewState(symbol=symbol, asof=picture.asof, **view),
                        picture=picture, style=style)
     return json.loads(fig.to_json())
 
@@ -175,8 +175,8 @@ def test_the_title_fits_a_phone() -> None:
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_the_figure_uses_its_theme_palette(theme: str) -> None:
-    fig = spec("MARA", ChartStyle(theme=theme))  # type: ignore[arg-type]
-    palette = PALETTES[theme]  # type: ignore[index]
+    fig = spec("MARA", ChartStyle(theme=theme))
+    palette = PALETTES[theme]
     by_name = {t["name"]: t for t in fig["data"]}
     assert by_name["EMA 20"]["line"]["color"] == palette.ema[0]
     assert by_name["Price"]["increasing"]["line"]["color"] == palette.up
