@@ -13,7 +13,6 @@ proxy; replica A killed, new sessions served by B. Worker passes with new data r
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import re
 import socket
@@ -33,6 +32,7 @@ from tests.support.backends import plain
 from tests.support.browser import assert_no_exception, data_notices, open_app, read_chart, widget
 from tests.support.chromium import launch_chromium, require_browser
 from tests.support.ci import skip_or_fail
+from tests.support.websocket import handshake_status_line
 
 pytestmark = pytest.mark.browser
 
@@ -376,24 +376,12 @@ def _tls(team, server_name: str) -> ssl.SSLSocket:
 def _handshake(team, host: str, origin: str | None, replica: object | None = None) -> bytes:
     """Send a websocket handshake for /_stcore/stream through nginx (SNI levels.test), or straight to ``replica``;
     return the answer's status line (empty when the connection was closed without one)."""
-    key = base64.b64encode(os.urandom(16)).decode()
-    lines = ["GET /_stcore/stream HTTP/1.1", f"Host: {host}", "Upgrade: websocket", "Connection: Upgrade",
-             f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Protocol: streamlit"]
-    if origin is not None:
-        lines.append(f"Origin: {origin}")
     if replica is None:
         sock = _tls(team, "levels.test")
     else:
         sock = socket.create_connection(("127.0.0.1", replica.port), timeout=15)
     with sock:
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        answer = b""
-        while b"\r\n" not in answer:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            answer += chunk
-    return answer.split(b"\r\n", 1)[0]
+        return handshake_status_line(sock, host, origin)
 
 
 def test_foreign_host_and_origin_are_refused_through_the_proxy(deployment) -> None:

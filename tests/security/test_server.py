@@ -7,7 +7,6 @@ standard library (a raw socket for the websocket handshake), so the exact Host a
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.server import StreamlitServer, offline_env
+from tests.support.websocket import handshake_status_line
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / ".streamlit" / "config.toml"
@@ -113,23 +113,9 @@ class Server:
 
     def websocket_status(self, origin: str | None, host: str | None = None) -> int:
         """Open a websocket to /_stcore/stream with the given Origin and Host; return the handshake's status."""
-        key = base64.b64encode(os.urandom(16)).decode()
-        lines = [
-            "GET /_stcore/stream HTTP/1.1", f"Host: {host or self.host}", "Upgrade: websocket",
-            "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13",
-            "Sec-WebSocket-Protocol: streamlit",
-        ]
-        if origin is not None:
-            lines.append(f"Origin: {origin}")
         with socket.create_connection(("127.0.0.1", self.port), timeout=15) as sock:
-            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-            answer = b""
-            while b"\r\n" not in answer:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                answer += chunk
-        status_line = answer.split(b"\r\n", 1)[0].decode(errors="replace")
+            answer = handshake_status_line(sock, host or self.host, origin)
+        status_line = answer.decode(errors="replace")
         assert status_line.startswith("HTTP/1.1 "), f"no HTTP answer to the handshake: {answer[:200]!r}"
         return int(status_line.split()[1])
 
