@@ -73,27 +73,6 @@ def test_opening_again_does_not_rerun_migrations(tmp_path: Path) -> None:
     assert store.bar_count("CIFR") == 2
 
 
-def test_append_adds_only_new_dates_and_never_overwrites(tmp_path: Path) -> None:
-    path = tmp_path / "levels.sqlite3"
-    store = Store(path)
-    assert store.append_bars("CIFR", bars(FIRST), "first") == 3
-
-    overlapping = [
-        ("2026-09-17", 99.0, 99.0, 99.0, 99.0, 9.0),  # already stored, different values
-        ("2026-09-18", 98.0, 98.0, 98.0, 98.0, 8.0),  # already stored, different values
-        ("2026-09-21", 15.4, 15.8, 15.0, 15.6, 4000.0),  # new
-    ]
-    assert store.append_bars("CIFR", bars(overlapping), "second") == 1
-
-    rows = stored_rows(path, "CIFR")
-    assert rows == [(*r, "first") for r in FIRST] + [(*overlapping[2], "second")]
-    assert store.last_bar_date("CIFR").isoformat() == "2026-09-21"
-    frame = store.bars("CIFR")
-    assert list(frame.columns) == ["open", "high", "low", "close", "volume"]
-    assert frame.loc["2026-09-17", "close"] == 15.9
-    assert store.bar_count("RIOT") == 0 and store.bars("RIOT").empty
-
-
 def test_append_of_nothing_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "levels.sqlite3"
     assert Store(path).append_bars("CIFR", bars([]), "test") == 0

@@ -184,6 +184,7 @@ def test_append_adds_only_new_dates_and_never_overwrites(backend: Backend) -> No
     assert [d.date() for d in frame.index] == [date(2026, 9, 16), date(2026, 9, 17), date(2026, 9, 18),
                                                date(2026, 9, 21)]
     assert store.symbols() == ["CIFR"] and store.bar_count() == 4 and store.bar_count("RIOT") == 0
+    assert store.bars("RIOT").empty
 
 
 def test_append_of_nothing_writes_nothing(backend: Backend) -> None:
