@@ -65,7 +65,7 @@ LIGHT = Palette(
     upgrade="#2e7d32", downgrade="#c62828",
     firms=("#1f5fa8", "#b45309", "#2e7d32", "#c62828", "#6a3d9a", "#8c564b",
            "#ad1457", "#616161", "#6b6f00", "#00838f", "#393b79", "#9e3d3f"),
-    outline="#ffffff",
+    outline=BACKGROUND["light"],
 )
 
 DARK = Palette(
@@ -80,7 +80,7 @@ DARK = Palette(
     upgrade="#81c784", downgrade="#ef5350",
     firms=("#64b5f6", "#ffb74d", "#81c784", "#e57373", "#b39ddb", "#bcaaa4",
            "#f48fb1", "#bdbdbd", "#d4e157", "#4dd0e1", "#9fa8da", "#ff8a65"),
-    outline="#171614",
+    outline=BACKGROUND["dark"],
 )
 
 PALETTES: dict[Theme, Palette] = {"light": LIGHT, "dark": DARK}
