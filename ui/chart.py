@@ -377,7 +377,7 @@ def _layout(view: ViewState, style: ChartStyle, price_range: list[float] | None,
     if with_volume:
         layout["xaxis"].update({"matches": "x2", "showticklabels": False})
         layout["xaxis2"] = {**xaxis, "anchor": "y2", "domain": [0.0, 1.0]}
-        layout["yaxis2"] = {"anchor": "x2", "domain": [0.0, style.price_domain(True)[0] - 0.025],
+        layout["yaxis2"] = {"anchor": "x2", "domain": list(style.volume_domain),
                             "fixedrange": True, "automargin": False, "showticklabels": False}
     return layout
 

@@ -102,6 +102,11 @@ class ChartStyle:
         return (VOLUME_SHARE + PANEL_GAP, 1.0) if with_volume else (0.0, 1.0)
 
     @property
+    def volume_domain(self) -> tuple[float, float]:
+        """Return the volume panel's domain in the plot area (under the price panel, ``PANEL_GAP`` below it)."""
+        return (0.0, VOLUME_SHARE)
+
+    @property
     def labelled_tags(self) -> bool:
         """Whether the tags name their line (``EMA50 12.34``); on a phone they show the value only."""
         return self.device == "desktop"
