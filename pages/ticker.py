@@ -1,5 +1,9 @@
 """Ticker page (URL path /ticker): the chart first (one header row, a toolbar, the chart), then the brief, the key
-numbers as of a date and, folded, the trendlines/levels and the ticker's analyst actions."""
+numbers as of a date and, folded, the trendlines/levels and the ticker's analyst actions.
+
+The page body is a fragment: a change of ticker or as-of date reruns the body only, not the app's navigation
+(``dashboard.py``), and the browser redraws the body only. The chart and its toolbar are a fragment inside it, so a
+range, scale, overlay or legend change reruns the chart alone."""
 
 from dataclasses import replace
 from urllib.parse import urlsplit
@@ -8,13 +12,13 @@ import streamlit as st
 
 from indicators.windows import RANGE_PRESETS
 from ui import data
-from ui.chart_style import ChartStyle, device_of, legend_by_default
+from ui.chart_style import ChartStyle, Device, device_of, legend_by_default
 from ui.labels import md_escape
 from ui.navigation import require_navigation
-from ui.palette import theme_of
+from ui.palette import Theme, theme_of
 from ui.tables import export_csv
 from ui.ticker_url import ASOF_KEY, SYMBOL_KEY, on_asof, on_symbol, sync_url
-from ui.ticker_view import notice_summary, resolve
+from ui.ticker_view import ResolvedView, notice_summary, resolve
 from ui.viewstate import DEFAULT_OVERLAYS, DEFAULT_RANGE, OVERLAYS, SCALES, ViewState
 
 # A legend click acts at once: Plotly otherwise waits 300 ms for a possible double click (which would isolate
@@ -24,47 +28,11 @@ PLOTLY_CONFIG = {"displaylogo": False, "doubleClickDelay": 20}
 
 require_navigation()
 
-requested, url_messages = ViewState.from_query({k: st.query_params.get_all(k) for k in st.query_params})
-resolved = resolve(requested, data.universe(), data.load)
-result = resolved.result
-shown = resolved.view
-
-sync_url(shown)  # the address bar says what is shown; the ticker and as-of widgets follow the URL
-
-if result.bars.empty:
-    st.title(f"{shown.symbol} technical levels")
-    st.error("No price data is available for any symbol. Check the bundled data folder.")
-    st.stop()
-
-# One compact row: title, ticker, as-of date, where the data comes from and a short notice line (detail inside).
-fetched = f" · fetched {result.fetched_at:%Y-%m-%d %H:%M} UTC" if result.fetched_at else ""
-with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-    st.title(f"{shown.symbol} technical levels", width="content")
-    st.selectbox("Ticker", resolved.options, key=SYMBOL_KEY, on_change=on_symbol, width=110,
-                 label_visibility="collapsed")
-    st.date_input(
-        "As of (close)", key=ASOF_KEY, value=None, min_value=result.first_bar, max_value=result.last_bar,
-        on_change=on_asof, format="YYYY-MM-DD", width=170, label_visibility="collapsed",
-        help="Empty = latest bar. Nothing after this day is used.",
-    )
-    when = f"latest bar {resolved.asof}" if shown.asof is None else f"as of {resolved.asof} close"
-    st.caption(f"{' + '.join(result.sources)} · {when}{fetched}", width="content")
-    summary = notice_summary(result)
-    if summary is not None:
-        with st.popover(summary.label, icon=":material/cloud_off:", type="tertiary", key="notices"):
-            for notice in summary.notices:
-                (st.info if notice.info else st.warning)(md_escape(notice), icon=":material/cloud_off:")
-
-for message in [*url_messages, *resolved.messages]:
-    st.warning(md_escape(message), icon=":material/warning:")
-
-device = device_of(st.context.headers)
-theme = theme_of(st.context.theme.type)
-
 
 @st.fragment
-def chart_panel() -> None:
-    # The toolbar: range, scale and, behind one button, the overlays and the legend; all bound to the URL.
+def chart_panel(shown: ViewState, resolved: ResolvedView, device: Device, theme: Theme) -> None:
+    """The toolbar (range, scale and, behind one button, the overlays and the legend; all bound to the URL), the
+    chart and the share link."""
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         rng = st.segmented_control("Range", RANGE_PRESETS, default=DEFAULT_RANGE, required=True, key="range",
                                    bind="query-params", label_visibility="collapsed")
@@ -96,40 +64,82 @@ def chart_panel() -> None:
         st.code(replace(resolved, view=view).share_url(origin), language=None, wrap_lines=True)
 
 
-chart_panel()
+@st.fragment
+def ticker_body() -> None:
+    """The page: header row, chart panel, brief, key levels and the folded tables."""
+    requested, url_messages = ViewState.from_query({k: st.query_params.get_all(k) for k in st.query_params})
+    resolved = resolve(requested, data.universe(), data.load)
+    result = resolved.result
+    shown = resolved.view
 
-assert resolved.asof is not None  # there are bars (the page stopped above otherwise)
-tables = data.ticker_tables(shown, resolved.asof)
-left, right = st.columns([3, 2])
-with left:
-    st.subheader(f"Brief · {resolved.asof}")
-    st.markdown(md_escape(tables.brief_text))
-with right:
-    st.subheader("Key levels")
-    st.markdown(tables.key_numbers_md)
-    exports = st.columns(2)
-    exports[0].download_button(
-        "Brief (Markdown)", tables.brief_markdown, file_name=f"{shown.symbol}_{resolved.asof}_brief.md",
-        mime="text/markdown", icon=":material/description:", on_click="ignore",
-    )
-    exports[1].download_button(
-        "Bars + indicators (CSV)",
-        lambda: export_csv(data.picture_as_of(shown.symbol, shown.asof).frame,
-                           st.session_state.get("range") or DEFAULT_RANGE),
-        file_name=f"{shown.symbol}_{resolved.asof}_bars.csv", mime="text/csv", icon=":material/download:",
-        on_click="ignore",
-    )
+    sync_url(shown)  # the address bar says what is shown; the ticker and as-of widgets follow the URL
 
-# The long tables are folded and drawn only once opened (lazy expanders): a change of ticker or date then redraws
-# the chart without laying out two large tables first.
-with st.expander("Trendlines and levels", key="levels_table", on_change="rerun") as levels_table:
-    if levels_table.open:
-        st.markdown(tables.levels_md)
+    if result.bars.empty:
+        st.title(f"{shown.symbol} technical levels")
+        st.error("No price data is available for any symbol. Check the bundled data folder.")
+        st.stop()
 
-with st.expander(f"Analyst actions ({tables.analyst_rows})", key="analysts_table",
-                 on_change="rerun") as analysts_table:
-    if analysts_table.open:
-        if tables.analyst_rows == 0:
-            st.caption(f"No analyst actions for {shown.symbol} on or before {resolved.asof}.")
-        else:
-            st.markdown(tables.analysts_md)
+    # One compact row: title, ticker, as-of date, where the data comes from and a short notice line (detail inside).
+    fetched = f" · fetched {result.fetched_at:%Y-%m-%d %H:%M} UTC" if result.fetched_at else ""
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.title(f"{shown.symbol} technical levels", width="content")
+        st.selectbox("Ticker", resolved.options, key=SYMBOL_KEY, on_change=on_symbol, width=110,
+                     label_visibility="collapsed")
+        st.date_input(
+            "As of (close)", key=ASOF_KEY, value=None, min_value=result.first_bar, max_value=result.last_bar,
+            on_change=on_asof, format="YYYY-MM-DD", width=170, label_visibility="collapsed",
+            help="Empty = latest bar. Nothing after this day is used.",
+        )
+        when = f"latest bar {resolved.asof}" if shown.asof is None else f"as of {resolved.asof} close"
+        st.caption(f"{' + '.join(result.sources)} · {when}{fetched}", width="content")
+        summary = notice_summary(result)
+        if summary is not None:
+            with st.popover(summary.label, icon=":material/cloud_off:", type="tertiary", key="notices"):
+                for notice in summary.notices:
+                    (st.info if notice.info else st.warning)(md_escape(notice), icon=":material/cloud_off:")
+
+    for message in [*url_messages, *resolved.messages]:
+        st.warning(md_escape(message), icon=":material/warning:")
+
+    device = device_of(st.context.headers)
+    theme = theme_of(st.context.theme.type)
+    chart_panel(shown, resolved, device, theme)
+
+    assert resolved.asof is not None  # there are bars (the page stopped above otherwise)
+    tables = data.ticker_tables(shown, resolved.asof)
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(f"Brief · {resolved.asof}")
+        st.markdown(md_escape(tables.brief_text))
+    with right:
+        st.subheader("Key levels")
+        st.markdown(tables.key_numbers_md)
+        exports = st.columns(2)
+        exports[0].download_button(
+            "Brief (Markdown)", tables.brief_markdown, file_name=f"{shown.symbol}_{resolved.asof}_brief.md",
+            mime="text/markdown", icon=":material/description:", on_click="ignore",
+        )
+        exports[1].download_button(
+            "Bars + indicators (CSV)",
+            lambda: export_csv(data.picture_as_of(shown.symbol, shown.asof).frame,
+                               st.session_state.get("range") or DEFAULT_RANGE),
+            file_name=f"{shown.symbol}_{resolved.asof}_bars.csv", mime="text/csv", icon=":material/download:",
+            on_click="ignore",
+        )
+
+    # The long tables are folded and drawn only once opened (lazy expanders): a change of ticker or date then redraws
+    # the chart without laying out two large tables first.
+    with st.expander("Trendlines and levels", key="levels_table", on_change="rerun") as levels_table:
+        if levels_table.open:
+            st.markdown(tables.levels_md)
+
+    with st.expander(f"Analyst actions ({tables.analyst_rows})", key="analysts_table",
+                     on_change="rerun") as analysts_table:
+        if analysts_table.open:
+            if tables.analyst_rows == 0:
+                st.caption(f"No analyst actions for {shown.symbol} on or before {resolved.asof}.")
+            else:
+                st.markdown(tables.analysts_md)
+
+
+ticker_body()
