@@ -33,6 +33,7 @@ from indicators.moving_averages import EMA_WINDOWS, SMA_WINDOWS
 from indicators.trendlines import Trendline
 from indicators.windows import window
 from ui.chart_style import DEFAULT_STYLE, ChartStyle
+from ui.frozen_figure import FrozenFigure
 from ui.palette import Palette
 from ui.targets_chart import target_traces
 from ui.value_tags import PriceAxis, Tag, place, price_text, tag_parts
@@ -239,7 +240,8 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState,
     ``EMA50 12.34``, in its own legend ``legend2``...; see ui.value_tags), placed in the right margin.
 
     The figure is assembled as plain dicts and wrapped without plotly's per-property validation (which cost
-    ~0.4 s per chart here); the tests render every overlay combination through Streamlit and a real browser.
+    ~0.4 s per chart here); the tests render every overlay combination through Streamlit and a real browser. It is
+    a :class:`~ui.frozen_figure.FrozenFigure` (its dict made once, for the chart cache): do not change it.
     """
     palette = style.palette
     tags = _Tags(style.labelled_tags)
@@ -280,7 +282,7 @@ def build_figure(frame: pd.DataFrame, actions: pd.DataFrame, view: ViewState,
         legends, margin_right = _value_tags(traces, tags, price_range, view, style, asof_text)
     xaxis = _time_axis(visible, first_day, right)
     layout = _layout(view, style, price_range, margin_right, asof_text, legends, shapes, xaxis)
-    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+    return FrozenFigure({"data": traces, "layout": layout})
 
 
 def _average_traces(traces: list[dict[str, Any]], tags: _Tags, visible: pd.DataFrame, x: np.ndarray,

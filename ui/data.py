@@ -98,6 +98,7 @@ def _actions_and_version() -> tuple[pd.DataFrame, str]:
 def clear_actions() -> None:
     """Forget the cached analyst actions (after a user added or removed one)."""
     _actions.clear()
+    _actions_key.clear()
 
 
 def actions() -> pd.DataFrame:
@@ -105,9 +106,22 @@ def actions() -> pd.DataFrame:
     return _actions_and_version()[0]
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _actions_key(store_version: str) -> str:
+    return _actions(store_version)[1]
+
+
 def actions_version() -> str:
-    """Return a string that changes whenever the analyst actions change (a cache key)."""
-    return _actions_and_version()[1]
+    """Return a string that changes whenever the analyst actions change (a cache key).
+
+    Read from a cache of its own: every chart and table lookup asks for it, and the cached actions themselves come
+    back as an unpickled copy of the whole frame.
+    """
+    repo = repository()
+    try:
+        return _actions_key(repo.actions_version())
+    except StoreError:
+        return _actions_and_version()[1]
 
 
 def universe() -> list[str]:
