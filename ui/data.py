@@ -86,13 +86,18 @@ def _actions(store_version: str) -> tuple[pd.DataFrame, str]:
     return frame, f"{len(frame)}:{_digest(frame)}"
 
 
+def _without_store(repo: Repository) -> tuple[pd.DataFrame, str]:
+    """The actions and their version while the store cannot be read (the bundled ones; never cached)."""
+    frame = repo.actions()
+    return frame, f"{len(frame)}:{_digest(frame)}:store-down"
+
+
 def _actions_and_version() -> tuple[pd.DataFrame, str]:
     repo = repository()
     try:
         return _actions(repo.actions_version())
     except StoreError:
-        frame = repo.actions()  # the bundled ones
-        return frame, f"{len(frame)}:{_digest(frame)}:store-down"
+        return _without_store(repo)
 
 
 def clear_actions() -> None:
@@ -121,7 +126,7 @@ def actions_version() -> str:
     try:
         return _actions_key(repo.actions_version())
     except StoreError:
-        return _actions_and_version()[1]
+        return _without_store(repo)[1]
 
 
 def universe() -> list[str]:
