@@ -228,3 +228,26 @@ def test_a_phone_is_served_a_shorter_chart_without_the_legend(new_context, app_u
     assert sizes["phone"][0] < sizes["laptop"][0]
     assert sizes["phone"][1] is False and sizes["laptop"][1] is True
     assert sizes["phone"][2].startswith("CIFR · ") and date.fromisoformat(sizes["phone"][2].split(" · ")[1])
+
+
+def test_a_ticker_switch_redraws_the_whole_body_and_back_returns_to_the_previous_ticker(new_context, app_url):
+    # The page body is a fragment: a switch reruns it alone, so everything that names the ticker must be in it.
+    page = new_context(**DEVICES["laptop"]).new_page()
+    open_app(page, app_url + "/ticker?symbol=IREN")
+    page.get_by_test_id("stSelectbox").filter(has=page.get_by_role("combobox")).first.click()
+    page.get_by_role("option", name="MARA", exact=True).click()
+    wait_for_chart(page, title_contains("MARA"))
+    wait_idle(page)
+    assert query(page).get("symbol") == ["MARA"]
+    expect(page.get_by_role("heading", level=1)).to_have_text("MARA technical levels")
+    last_bar = read_chart(page).price.x[-1]  # MARA's last bundled bar is not IREN's
+    expect(page.get_by_role("heading", name=f"Brief · {last_bar}")).to_be_visible()
+    expect(page.get_by_test_id("stMarkdown").filter(has_text=re.compile(r"\bMARA\b")).first).to_be_visible()
+
+    page.go_back()
+    wait_for_chart(page, title_contains("IREN"))
+    wait_idle(page)
+    assert query(page).get("symbol") == ["IREN"]
+    expect(page.get_by_role("heading", level=1)).to_have_text("IREN technical levels")
+    assert read_chart(page).price.x[-1] != last_bar
+    expect(page.get_by_role("heading", name=f"Brief · {read_chart(page).price.x[-1]}")).to_be_visible()
