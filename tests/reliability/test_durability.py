@@ -30,7 +30,7 @@ from tests.support.child_writer import batch_frame
 from tests.support.children import Child
 from tests.support.row_report import report_fixture
 from tests.support.sources import FakeSource, settings
-from tests.support.sqlite_files import TABLES, digest, integrity
+from tests.support.sqlite_files import TABLES, digest, integrity, query
 
 BATCH = 200  # rows per transaction of the small-transaction writer
 LAST_BUNDLED = bundled_dates("CIFR")[-1]
@@ -94,19 +94,11 @@ def _populate(store: Store) -> None:
 
 
 def _dump(db: Path) -> dict[str, list[tuple]]:
-    con = sqlite3.connect(db)
-    try:
-        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
-    finally:
-        con.close()
+    return {t: sorted(query(db, f"SELECT * FROM {t}"), key=repr) for t in TABLES}
 
 
 def _version(db: Path) -> int:
-    con = sqlite3.connect(db)
-    try:
-        return int(con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
-    finally:
-        con.close()
+    return int(query(db, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0])
 
 
 def test_a_schema_0_database_is_migrated_to_the_current_version_without_losing_rows(tmp_path: Path, report) -> None:
@@ -121,7 +113,7 @@ def test_a_schema_0_database_is_migrated_to_the_current_version_without_losing_r
     con.executemany("INSERT INTO notes (text) VALUES (?)", [(f"note {i}",) for i in range(250)])
     con.commit()
     con.close()
-    notes_before = sqlite3.connect(db).execute("SELECT * FROM notes ORDER BY id").fetchall()
+    notes_before = query(db, "SELECT * FROM notes ORDER BY id")
 
     store = Store(db)
     assert store.bar_count() == 0  # a read does not migrate

@@ -36,12 +36,17 @@ def raw_bars(path: Path, symbol: str | None = None) -> list[tuple]:
         con.close()
 
 
-def integrity(path: Path) -> str:
+def query(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """Return every row of ``sql`` run on the store file with raw sqlite3 (one connection, closed after)."""
     con = sqlite3.connect(path)
     try:
-        return str(con.execute("PRAGMA integrity_check").fetchone()[0])
+        return con.execute(sql, params).fetchall()
     finally:
         con.close()
+
+
+def integrity(path: Path) -> str:
+    return str(query(path, "PRAGMA integrity_check")[0][0])
 
 
 def digest(path: Path) -> str:
