@@ -159,10 +159,10 @@ def upside_pct(target: float | None, close: float) -> float | None:
     return distance_pct(target, close)
 
 
-def latest_ratings(actions: pd.DataFrame, symbol: str, asof: date) -> dict[str, str]:
-    """Return each firm's latest stated rating (``rating_to``) for ``symbol`` on or before ``asof``."""
+def latest_ratings(records: list[dict[str, Any]]) -> dict[str, str]:
+    """Return each firm's latest stated rating (``rating_to``) in a ticker's records (:func:`ticker_records`)."""
     out: dict[str, str] = {}
-    for r in ticker_records(actions, symbol, asof):  # newest first: a firm's first stated rating is its latest
+    for r in records:  # newest first: a firm's first stated rating is its latest
         if r["rating_to"] and r["firm"] not in out:
             out[r["firm"]] = r["rating_to"]
     return out
@@ -170,9 +170,10 @@ def latest_ratings(actions: pd.DataFrame, symbol: str, asof: date) -> dict[str, 
 
 def consensus(actions: pd.DataFrame, symbol: str, asof: date) -> Consensus:
     """Return the consensus of ``symbol`` as of ``asof`` (the same numbers as :func:`consensus_series` that day)."""
-    series = consensus_series(actions, symbol, pd.DatetimeIndex([pd.Timestamp(asof)]))
+    records = ticker_records(actions, symbol, asof)  # read once: the targets and the ratings come from it
+    series = series_from(firm_targets(records), pd.DatetimeIndex([pd.Timestamp(asof)]))
     targets = {f: float(series.live[i, 0]) for i, f in enumerate(series.firms) if not np.isnan(series.live[i, 0])}
-    ratings = latest_ratings(actions, symbol, asof)
+    ratings = latest_ratings(records)
     stances = {f: stance(f, ratings.get(f, "")) for f in targets}
     counts = {s: sum(1 for v in stances.values() if v is s) for s in Stance}
 
