@@ -30,9 +30,10 @@ require_navigation()
 
 
 @st.fragment
-def chart_panel(shown: ViewState, resolved: ResolvedView, device: Device, theme: Theme) -> None:
+def chart_panel(resolved: ResolvedView, device: Device, theme: Theme) -> None:
     """The toolbar (range, scale and, behind one button, the overlays and the legend; all bound to the URL), the
-    chart and the share link."""
+    chart and the share link of the resolved view."""
+    shown = resolved.view
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         rng = st.segmented_control("Range", RANGE_PRESETS, default=DEFAULT_RANGE, required=True, key="range",
                                    bind="query-params", label_visibility="collapsed")
@@ -103,7 +104,7 @@ def ticker_body() -> None:
 
     device = device_of(st.context.headers)
     theme = theme_of(st.context.theme.type)
-    chart_panel(shown, resolved, device, theme)
+    chart_panel(resolved, device, theme)
 
     assert resolved.asof is not None  # there are bars (the page stopped above otherwise)
     tables = data.ticker_tables(shown, resolved.asof)
