@@ -294,15 +294,21 @@ def timed_action(page, act: Callable[[], None], kind: str, value: str) -> float:
 
 
 def switch_ticker(page, symbol: str) -> float:
-    from tests.support.browser import widget
+    """Switch ticker in the app's own picker; return ms from the click on the symbol to the chart naming it.
 
-    box = widget(page, "stSelectbox", "Ticker").get_by_role("combobox")
-    box.click()
-    option = page.get_by_role("option", name=symbol, exact=True)
+    The project's picker is the ticker page's *Ticker* menu (pills in a popover, opened here when closed); the
+    peer's is a selectbox in its sidebar (opened here). Only the click on the symbol is timed."""
+    from tests.support.browser import ticker_menu, widget
+
+    if page.get_by_test_id("stPopover").filter(has_text="Ticker").count():
+        option = ticker_menu(page).get_by_role("radio", name=symbol, exact=True)
+    else:
+        widget(page, "stSelectbox", "Ticker").get_by_role("combobox").click()
+        option = page.get_by_role("option", name=symbol, exact=True)
     option.wait_for(state="visible")
 
     def act() -> None:
-        page.evaluate("() => { window.__benchT0 = null; }")  # the combobox click above set it
+        page.evaluate("() => { window.__benchT0 = null; }")  # the clicks that opened the picker set it
         option.click()
 
     return timed_action(page, act, "title", symbol)

@@ -80,17 +80,21 @@ def ticker_body() -> None:
         st.error("No price data is available for any symbol. Check the bundled data folder.")
         st.stop()
 
-    # One compact row: title, ticker, as-of date, where the data comes from and a short notice line (detail inside).
+    # One compact row: title, the ticker and as-of menus, where the data comes from and a short notice line (detail
+    # inside). The ticker and the as-of date sit behind two menu buttons: a popover draws its content only when it is
+    # opened, so a visit loads no selectbox or date-picker code (~25 script chunks) before the chart.
     fetched = f" · fetched {result.fetched_at:%Y-%m-%d %H:%M} UTC" if result.fetched_at else ""
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.title(f"{shown.symbol} technical levels", width="content")
-        st.selectbox("Ticker", resolved.options, key=SYMBOL_KEY, on_change=on_symbol, width=110,
+        with st.popover("Ticker", icon=":material/swap_horiz:", key="ticker_menu"):
+            st.pills("Ticker", resolved.options, key=SYMBOL_KEY, on_change=on_symbol, required=True,
                      label_visibility="collapsed")
-        st.date_input(
-            "As of (close)", key=ASOF_KEY, value=None, min_value=result.first_bar, max_value=result.last_bar,
-            on_change=on_asof, format="YYYY-MM-DD", width=170, label_visibility="collapsed",
-            help="Empty = latest bar. Nothing after this day is used.",
-        )
+        with st.popover("As of", icon=":material/event:", key="asof_menu"):
+            st.date_input(
+                "As of (close)", key=ASOF_KEY, value=None, min_value=result.first_bar, max_value=result.last_bar,
+                on_change=on_asof, format="YYYY-MM-DD", width=170,
+                help="Empty = latest bar. Nothing after this day is used. Press Enter or pick a day to apply it.",
+            )
         when = f"latest bar {resolved.asof}" if shown.asof is None else f"as of {resolved.asof} close"
         st.caption(f"{' + '.join(result.sources)} · {when}{fetched}", width="content")
         summary = notice_summary(result)

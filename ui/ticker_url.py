@@ -11,7 +11,7 @@ import streamlit as st
 
 from ui.viewstate import ViewState
 
-SYMBOL_KEY = "ticker_symbol"  # the ticker selectbox's widget key
+SYMBOL_KEY = "ticker_symbol"  # the widget key of the ticker menu's pills
 ASOF_KEY = "ticker_asof"  # the as-of date input's widget key
 _SHOWN_KEY = "_ticker_url"  # the (symbol, as-of) last written to the widgets from the URL
 
@@ -36,7 +36,7 @@ def sync_url(shown: ViewState) -> None:
 
 
 def on_symbol() -> None:
-    """Widget callback: the ticker picked in the selectbox goes into the URL (the next run resolves it)."""
+    """Widget callback: the ticker picked in the ticker menu goes into the URL (the next run resolves it)."""
     st.query_params["symbol"] = st.session_state[SYMBOL_KEY]
 
 

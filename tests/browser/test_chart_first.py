@@ -17,16 +17,20 @@ from typing import Any
 import pytest
 
 from tests.support.browser import (
+    asof_input,
     assert_app_navigation,
     assert_no_exception,
     expect,
     has_trace,
     open_app,
     open_overlays,
+    pick_ticker,
     query,
     query_of,
     read_chart,
+    ticker_menu,
     title_contains,
+    type_asof,
     wait_for_chart,
     wait_for_url,
     wait_idle,
@@ -136,14 +140,12 @@ def test_every_control_round_trips_through_the_url(new_context, app_url, device:
     open_app(page, app_url + "/ticker?symbol=MARA")
     legend_default = device == "laptop"
 
-    page.get_by_test_id("stSelectbox").filter(has=page.get_by_role("combobox")).first.click()
-    page.get_by_role("option", name="IREN", exact=True).click()
+    pick_ticker(page, "IREN")
     wait_for_chart(page, title_contains("IREN"))
     assert wait_for_url(page, lambda q: q.get("symbol") == ["IREN"]).get("symbol") == ["IREN"]
+    page.keyboard.press("Escape")  # closes the Ticker menu
 
-    page.get_by_role("spinbutton", name="year, As of (close)").click()  # a date field of year/month/day segments
-    page.keyboard.type("20251124")
-    page.keyboard.press("Escape")  # closes the field's calendar, which commits the date
+    type_asof(page, "2025-11-24")
     wait_for_chart(page, title_contains("2025-11-24"))
     assert wait_for_url(page, lambda q: q.get("asof") == ["2025-11-24"]).get("asof") == ["2025-11-24"]
 
@@ -184,7 +186,11 @@ def test_every_control_round_trips_through_the_url(new_context, app_url, device:
             .to_have_attribute("aria-checked", "true")
         expect(widget(again, "stButtonGroup", "Scale").get_by_role("radio", name="log", exact=True)) \
             .to_have_attribute("aria-checked", "true")
-        expect(again.get_by_test_id("stDateInput").locator('input[type="date"]')).to_have_value("2025-11-24")
+        expect(asof_input(again).locator('input[type="date"]')).to_have_value("2025-11-24")
+        again.keyboard.press("Escape")  # closes the As of menu
+        expect(ticker_menu(again).get_by_role("radio", name="IREN", exact=True)) \
+            .to_have_attribute("aria-checked", "true")
+        again.keyboard.press("Escape")
         assert again.evaluate("() => document.querySelector('.js-plotly-plot').layout.legend.visible") \
             is (not legend_default)
         pills = open_overlays(again)
@@ -234,8 +240,7 @@ def test_a_ticker_switch_redraws_the_whole_body_and_back_returns_to_the_previous
     # The page body is a fragment: a switch reruns it alone, so everything that names the ticker must be in it.
     page = new_context(**DEVICES["laptop"]).new_page()
     open_app(page, app_url + "/ticker?symbol=IREN")
-    page.get_by_test_id("stSelectbox").filter(has=page.get_by_role("combobox")).first.click()
-    page.get_by_role("option", name="MARA", exact=True).click()
+    pick_ticker(page, "MARA")
     wait_for_chart(page, title_contains("MARA"))
     wait_idle(page)
     assert query(page).get("symbol") == ["MARA"]
@@ -250,4 +255,5 @@ def test_a_ticker_switch_redraws_the_whole_body_and_back_returns_to_the_previous
     assert query(page).get("symbol") == ["IREN"]
     expect(page.get_by_role("heading", level=1)).to_have_text("IREN technical levels")
     assert read_chart(page).price.x[-1] != last_bar
+    expect(ticker_menu(page).get_by_role("radio", name="IREN", exact=True)).to_have_attribute("aria-checked", "true")
     expect(page.get_by_role("heading", name=f"Brief · {read_chart(page).price.x[-1]}")).to_be_visible()

@@ -17,9 +17,11 @@ from tests.support.browser import (
     has_trace,
     open_app,
     open_overlays,
+    pick_ticker,
     query,
     query_of,
     read_chart,
+    ticker_menu,
     title_contains,
     wait_for_chart,
     wait_for_url,
@@ -121,9 +123,7 @@ def test_switching_ticker_updates_chart_and_url(page, app_url):
     before = wait_for_chart(page, title_contains("CIFR"))
     assert query(page)["symbol"] == ["CIFR"]
 
-    ticker = widget(page, "stSelectbox", "Ticker")
-    ticker.get_by_role("combobox").click()
-    page.get_by_role("option", name="IREN", exact=True).click()
+    pick_ticker(page, "IREN")
 
     after = wait_for_chart(page, title_contains("IREN"))
     assert_no_exception(page)
@@ -133,7 +133,7 @@ def test_switching_ticker_updates_chart_and_url(page, app_url):
     assert before.price.close and after.price.close, "no close values in the Price trace"
     assert after.price.close != before.price.close
     assert after.price.close[-1] != before.price.close[-1]
-    expect(ticker.get_by_role("combobox")).to_have_value("IREN")
+    expect(ticker_menu(page).get_by_role("radio", name="IREN", exact=True)).to_have_attribute("aria-checked", "true")
     expect(page.get_by_role("heading", level=1)).to_contain_text("IREN")
 
 

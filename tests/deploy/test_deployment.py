@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.backends import plain
-from tests.support.browser import assert_no_exception, data_notices, open_app, read_chart, widget
+from tests.support.browser import assert_no_exception, data_notices, open_app, read_chart, ticker_menu
 from tests.support.chromium import launch_chromium, require_browser
 from tests.support.ci import skip_or_fail
 from tests.support.websocket import handshake_status_line
@@ -134,8 +134,7 @@ def run_child_worker(team, *flags: str) -> list[str]:
 
 
 def ticker_options(page) -> list[str]:
-    widget(page, "stSelectbox", "Ticker").click()
-    options = page.get_by_role("option").all_inner_texts()
+    options = ticker_menu(page).get_by_role("radio").all_inner_texts()
     page.keyboard.press("Escape")
     return [o.strip() for o in options]
 

@@ -481,7 +481,7 @@ def _widget(at: AppTest, kind: str, label: str):
 
 def assert_sane_ticker_view(at: AppTest, exp: TickerExpectation) -> None:
     assert [t.value for t in at.title] == [f"{exp.symbol} technical levels"]
-    assert _widget(at, "selectbox", "Ticker").value == exp.symbol
+    assert _widget(at, "button_group", "Ticker").value == exp.symbol
     assert _widget(at, "date_input", "As of (close)").value == exp.asof
     assert _widget(at, "button_group", "Range").value == exp.range
     assert _widget(at, "button_group", "Scale").value == exp.scale

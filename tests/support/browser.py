@@ -195,6 +195,39 @@ def open_overlays(page: Page) -> Locator:
     return pills
 
 
+def ticker_menu(page: Page) -> Locator:
+    """Open the ticker page's *Ticker* menu (a popover in the header row) when closed; return its pills widget
+    (one radio per ticker of the universe)."""
+    pills = widget(page, "stButtonGroup", "Ticker")
+    if not pills.count() or not pills.first.is_visible():
+        page.get_by_test_id("stPopover").filter(has_text="Ticker").get_by_role("button").first.click()
+    pills.first.wait_for(state="visible")
+    return pills
+
+
+def pick_ticker(page: Page, symbol: str) -> None:
+    """Choose ``symbol`` in the ticker page's *Ticker* menu (the menu stays open)."""
+    ticker_menu(page).get_by_role("radio", name=symbol, exact=True).click()
+
+
+def asof_input(page: Page) -> Locator:
+    """Open the ticker page's *As of* menu (a popover in the header row) when closed; return its date input."""
+    field = page.get_by_test_id("stDateInput").filter(has_text="As of (close)")
+    if not field.count() or not field.first.is_visible():
+        page.get_by_test_id("stPopover").filter(has_text="As of").get_by_role("button").first.click()
+    field.first.wait_for(state="visible")
+    return field
+
+
+def type_asof(page: Page, day: str) -> None:
+    """Type ``day`` (YYYY-MM-DD) into the *As of* menu's date field, then click the field's label: the field
+    applies a typed date when it loses focus (Escape would close the menu without applying it)."""
+    field = asof_input(page)
+    page.get_by_role("spinbutton", name="year, As of (close)").click()  # a date field of year/month/day segments
+    page.keyboard.type(day.replace("-", ""))
+    field.get_by_test_id("stWidgetLabel").first.click()
+
+
 def data_notices(page: Page) -> list[str]:
     """Open the ticker page's notice line (a popover in the header row, key ``notices``) and return the notices
     behind it, one text each; ``[]`` when the page shows no notice line. The popover is closed again."""

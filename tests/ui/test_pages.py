@@ -123,7 +123,7 @@ def test_share_link_pins_the_latest_date() -> None:
 
 def test_switching_ticker_updates_url_and_chart() -> None:
     at = open_page("ticker", symbol="CIFR")
-    at.selectbox(key="ticker_symbol").select("RIOT").run()
+    at.button_group(key="ticker_symbol").set_value("RIOT").run()
     assert not at.exception
     assert param(at, "symbol") == ["RIOT"]
     assert figure(at)["layout"]["title"]["text"].startswith("RIOT")
