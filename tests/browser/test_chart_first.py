@@ -257,3 +257,21 @@ def test_a_ticker_switch_redraws_the_whole_body_and_back_returns_to_the_previous
     assert read_chart(page).price.x[-1] != last_bar
     expect(ticker_menu(page).get_by_role("radio", name="IREN", exact=True)).to_have_attribute("aria-checked", "true")
     expect(page.get_by_role("heading", name=f"Brief · {read_chart(page).price.x[-1]}")).to_be_visible()
+
+
+_SCRIPTS = "() => performance.getEntriesByType('resource').map(e => e.name.split('/').pop().split('.')[0])"
+
+
+def test_the_ticker_and_as_of_menus_load_their_code_only_when_opened(new_context, app_url):
+    # Time to chart: a visit loads no selectbox or date-picker code before the chart (Streamlit 1.67's script
+    # chunks; streamlit is pinned in requirements.txt). Opening a menu loads its widget's code.
+    page = new_context(**DEVICES["laptop"]).new_page()
+    open_app(page, app_url + "/ticker?symbol=CLSK")
+    loaded = page.evaluate(_SCRIPTS)
+    assert "PlotlyChart" in loaded and "ButtonGroup" in loaded
+    assert not {"Selectbox", "DateInput", "DateField"} & set(loaded), loaded
+    ticker_menu(page)
+    page.keyboard.press("Escape")
+    asof_input(page)
+    loaded = page.evaluate(_SCRIPTS)
+    assert {"DateInput", "DateField"} <= set(loaded) and "Selectbox" not in loaded, loaded
