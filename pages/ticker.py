@@ -93,7 +93,8 @@ def ticker_body() -> None:
             st.date_input(
                 "As of (close)", key=ASOF_KEY, value=None, min_value=result.first_bar, max_value=result.last_bar,
                 on_change=on_asof, format="YYYY-MM-DD", width=170,
-                help="Empty = latest bar. Nothing after this day is used. Press Enter or pick a day to apply it.",
+                help="Empty = latest bar. Nothing after this day is used. A typed date applies when the field loses"
+                     " focus (click anywhere); Escape closes the menu without it.",
             )
         when = f"latest bar {resolved.asof}" if shown.asof is None else f"as of {resolved.asof} close"
         st.caption(f"{' + '.join(result.sources)} · {when}{fetched}", width="content")
