@@ -93,22 +93,31 @@ def test_filters_and_asof_round_trip_through_the_url(new_context, app_url):
 
 
 def choose(page, selectbox, option: str) -> None:
-    """Pick ``option`` in the Streamlit selectbox ``selectbox``: click its input, then the option (role "option")
-    whose text it is."""
+    """Pick ``option`` in the Streamlit selectbox ``selectbox``: type it into the input, wait until the list is
+    filtered to that one option (role "option") and it has the keyboard focus, press Enter, and check that the
+    input still says ``option`` once it has lost focus (else try again). A mouse click on the option could time
+    out: the open list kept re-rendering it ("element was detached from the DOM") while Playwright waited for it
+    to be stable; and Enter now and then closed the list without the pick (the input went back to the old value
+    when it lost focus)."""
     box = selectbox.locator("input")
+    if box.input_value() == option:  # already chosen (typing it again would not filter the list)
+        return
     match = page.get_by_role("option").filter(has_text=re.compile(rf"^\s*{re.escape(option)}\s*$"))
     for attempt in range(3):  # a click that lands while the page is still settling may not open the list
         box.click()
         box.fill(option)  # the list filters to the typed text
         try:
-            expect(match).to_have_count(1, timeout=3_000)
-            break
+            expect(page.get_by_role("option")).to_have_count(1, timeout=3_000)
+            expect(match).to_have_attribute("data-focused", "true", timeout=1_000)  # what Enter picks
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("option")).to_have_count(0, timeout=3_000)  # the list closed
+            box.blur()  # an input left without a pick goes back to the chosen option's text
+            expect(box).to_have_value(option, timeout=1_000)
+            return
         except AssertionError:
             if attempt == 2:
                 raise
             page.keyboard.press("Escape")
-    match.click()
-    expect(box).to_have_value(option)
 
 
 def fill_position(page, symbol: str, shares: str, cost: str) -> None:
