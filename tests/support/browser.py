@@ -186,23 +186,24 @@ def assert_app_navigation(page: Page) -> None:
     assert names == ["Overview", "Ticker", "Analyst actions"], f"navigation pages {names} (legacy pages/ mode?)"
 
 
+def in_menu(page: Page, menu: str, content: Locator) -> Locator:
+    """Open the popover whose button says ``menu`` when ``content`` (drawn in it) is not visible; return ``content``.
+    A popover draws its content only when it is opened."""
+    if not content.count() or not content.first.is_visible():
+        page.get_by_test_id("stPopover").filter(has_text=menu).get_by_role("button").first.click()
+    content.first.wait_for(state="visible")
+    return content
+
+
 def open_overlays(page: Page) -> Locator:
     """Open the ticker page's *Overlays* menu (a popover in the chart's toolbar); return its pills widget."""
-    pills = widget(page, "stButtonGroup", "Overlays")
-    if not pills.count() or not pills.first.is_visible():
-        page.get_by_test_id("stPopover").filter(has_text="Overlays").get_by_role("button").first.click()
-    pills.first.wait_for(state="visible")
-    return pills
+    return in_menu(page, "Overlays", widget(page, "stButtonGroup", "Overlays"))
 
 
 def ticker_menu(page: Page) -> Locator:
     """Open the ticker page's *Ticker* menu (a popover in the header row) when closed; return its pills widget
     (one radio per ticker of the universe)."""
-    pills = widget(page, "stButtonGroup", "Ticker")
-    if not pills.count() or not pills.first.is_visible():
-        page.get_by_test_id("stPopover").filter(has_text="Ticker").get_by_role("button").first.click()
-    pills.first.wait_for(state="visible")
-    return pills
+    return in_menu(page, "Ticker", widget(page, "stButtonGroup", "Ticker"))
 
 
 def pick_ticker(page: Page, symbol: str) -> None:
@@ -212,11 +213,7 @@ def pick_ticker(page: Page, symbol: str) -> None:
 
 def asof_input(page: Page) -> Locator:
     """Open the ticker page's *As of* menu (a popover in the header row) when closed; return its date input."""
-    field = page.get_by_test_id("stDateInput").filter(has_text="As of (close)")
-    if not field.count() or not field.first.is_visible():
-        page.get_by_test_id("stPopover").filter(has_text="As of").get_by_role("button").first.click()
-    field.first.wait_for(state="visible")
-    return field
+    return in_menu(page, "As of", page.get_by_test_id("stDateInput").filter(has_text="As of (close)"))
 
 
 def type_asof(page: Page, day: str) -> None:
